@@ -1,0 +1,23 @@
+/**
+ * quality/: expectation suites (ajv JSON Schema + rules) checked at startup, evaluated in DuckDB
+ * over a batch, with the quarantine and metrics Delta tables and an HTML report.
+ * See docs/quality.md for the semantics (severities, NULL handling, the invariant).
+ */
+export * from './types';
+export { checkSuite, verifySuite } from './suite-check';
+export { evaluate } from './evaluate';
+export type { EvaluateInput, EvaluateResult } from './evaluate';
+export { validateJsonRecords } from './json-schema';
+export {
+  QUARANTINE_TABLE,
+  quarantineDefinition,
+  recordQuarantine,
+  replayQuarantine,
+} from './quarantine';
+export type { ReplayOptions, ReplayResult } from './quarantine';
+export { METRICS_TABLE, metricsDefinition, recordMetrics, loadReportRun } from './metrics';
+export { renderReport, writeReport } from './report';
+export type { ReportRun, ReportDataset } from './report';
+export { readRawFile, RawFileError } from './raw-read';
+export type { RawFormat } from './raw-read';
+export type { QWarehouse } from './lakehouse-port';
