@@ -1,0 +1,197 @@
+/**
+ * A snapshot: the table state at one version, from the newest usable checkpoint plus the
+ * commits after it. Also the protocol check (what we can read and write).
+ */
+import type { ObjectStore } from '../storage/object-store';
+import {
+  checkpointKey,
+  decodePath,
+  LAST_CHECKPOINT_KEY,
+  type Action,
+  type AddFile,
+  type Metadata,
+  type Protocol,
+  type RemoveFile,
+} from './actions';
+import { LogError, TableNotFoundError, UnsupportedFeatureError } from './errors';
+import { listLog, monotonicTimestamps, readLog, type LogEntry, type LogListing } from './log';
+import type { CheckpointIO } from './parquet';
+import { schemaFromJson, type Field } from './schema';
+
+/** Reader features we read correctly (PROTOCOL.md "Table Features"). */
+export const SUPPORTED_READER_FEATURES = new Set(['timestampNtz', 'vacuumProtocolCheck']);
+/** Writer features whose rules our writes keep (or which only concern other operations). */
+export const SUPPORTED_WRITER_FEATURES = new Set(['timestampNtz', 'vacuumProtocolCheck', 'appendOnly', 'invariants']);
+
+export class Snapshot {
+  /** Active files keyed by decoded path. */
+  readonly fileMap: Map<string, AddFile>;
+  constructor(
+    readonly table: string,
+    readonly version: number,
+    readonly protocol: Protocol,
+    readonly metadata: Metadata,
+    fileMap: Map<string, AddFile>,
+    readonly txns: Map<string, number>,
+    /** Removes still within retention, kept for checkpoints (vacuum uses them). */
+    readonly tombstones: Map<string, RemoveFile>,
+    /** Commit timestamp of `version` (see docs: commitInfo.timestamp, else file mtime). */
+    readonly timestamp: number,
+  ) {
+    this.fileMap = fileMap;
+  }
+
+  get files(): AddFile[] {
+    return [...this.fileMap.values()];
+  }
+
+  get schema(): Field[] {
+    return schemaFromJson(this.metadata.schemaString, this.table);
+  }
+
+  get partitionColumns(): string[] {
+    return this.metadata.partitionColumns;
+  }
+
+  get properties(): Record<string, string> {
+    return this.metadata.configuration ?? {};
+  }
+}
+
+export interface LoadOptions {
+  table?: string;
+  version?: number;
+  /** ms since epoch, ISO string or Date: the latest version committed at or before it. */
+  timestamp?: number | string | Date;
+  io: CheckpointIO;
+  listing?: LogListing;
+}
+
+export async function loadSnapshot(store: ObjectStore, opts: LoadOptions): Promise<Snapshot> {
+  const table = opts.table ?? store.url;
+  const listing = opts.listing ?? (await listLog(store, table));
+  if (listing.latest < 0) throw new TableNotFoundError(table, store.url);
+
+  let target = opts.version ?? listing.latest;
+  if (opts.timestamp !== undefined) target = await versionAt(store, table, listing, toMillis(opts.timestamp, table));
+  if (target > listing.latest || target < 0) {
+    throw new LogError(table, target, undefined, `version ${target} does not exist (latest is ${listing.latest})`);
+  }
+
+  // Newest complete checkpoint at or before the target.
+  let cp: number | undefined;
+  for (const v of listing.checkpoints.keys()) if (v <= target && (cp === undefined || v > cp)) cp = v;
+  const last = listing.lastCheckpoint;
+  if (last && last.version <= listing.latest && !listing.checkpoints.has(last.version) && (cp === undefined || last.version >= cp)) {
+    throw new LogError(table, last.version, checkpointKey(last.version), `${LAST_CHECKPOINT_KEY} points to a checkpoint that is not in the log`);
+  }
+
+  const state = new ReplayState(table);
+  let fromVersion = 0;
+  if (cp !== undefined) {
+    const ref = listing.checkpoints.get(cp)!;
+    let actions: Action[];
+    try {
+      actions = await opts.io.readCheckpoint(store, ref.keys);
+    } catch (err) {
+      throw new LogError(table, cp, ref.keys[0], `unreadable checkpoint: ${(err as Error).message}`, { cause: err });
+    }
+    if (last && last.version === cp && typeof last.size === 'number' && last.size !== actions.length) {
+      throw new LogError(table, cp, ref.keys[0], `checkpoint holds ${actions.length} actions but ${LAST_CHECKPOINT_KEY} says ${last.size}`);
+    }
+    for (const a of actions) state.apply(a, cp, ref.keys[0]);
+    fromVersion = cp + 1;
+  } else if (!listing.commits.has(0)) {
+    const first = Math.min(...listing.commits.keys());
+    throw new LogError(table, 0, undefined, `no checkpoint and the log starts at version ${first}: earlier commits were removed`);
+  }
+  const entries = target >= fromVersion ? await readLog(store, { table, from: fromVersion, to: target, listing }) : [];
+  for (const e of entries) for (const a of e.actions) state.apply(a, e.version, e.version.toString());
+
+  if (!state.protocol) throw new LogError(table, target, undefined, 'no protocol action in the log');
+  if (!state.metadata) throw new LogError(table, target, undefined, 'no metaData action in the log');
+  checkReadable(table, target, state.protocol, state.metadata);
+
+  const timestamp = entries.length > 0 ? entries[entries.length - 1].timestamp : (listing.commits.get(target)?.modified.getTime() ?? 0);
+  return new Snapshot(table, target, state.protocol, state.metadata, state.files, state.txns, state.tombstones, timestamp);
+}
+
+class ReplayState {
+  protocol?: Protocol;
+  metadata?: Metadata;
+  files = new Map<string, AddFile>();
+  tombstones = new Map<string, RemoveFile>();
+  txns = new Map<string, number>();
+  constructor(readonly table: string) {}
+
+  apply(a: Action, version: number, _where: string): void {
+    if ('add' in a) {
+      const key = decodePath(a.add.path);
+      this.files.set(key, a.add);
+      this.tombstones.delete(key);
+    } else if ('remove' in a) {
+      const key = decodePath(a.remove.path);
+      this.files.delete(key);
+      this.tombstones.set(key, a.remove);
+    } else if ('metaData' in a) {
+      this.metadata = a.metaData;
+    } else if ('protocol' in a) {
+      this.protocol = a.protocol;
+      // Refuse as soon as the protocol is beyond us: later actions may already depend on it.
+      checkReadable(this.table, version, a.protocol, undefined);
+    } else if ('txn' in a) {
+      this.txns.set(a.txn.appId, a.txn.version);
+    }
+  }
+}
+
+/** Throw UnsupportedFeatureError when a reader could return wrong rows for this protocol. */
+export function checkReadable(table: string, version: number, p: Protocol, m: Metadata | undefined): void {
+  if (p.minReaderVersion > 3) throw new UnsupportedFeatureError(table, `readerVersion ${p.minReaderVersion}`, version);
+  if (p.minReaderVersion === 2) {
+    const mode = m?.configuration?.['delta.columnMapping.mode'];
+    if (mode && mode !== 'none') throw new UnsupportedFeatureError(table, 'columnMapping', version);
+  }
+  if (p.minReaderVersion === 3) {
+    for (const f of p.readerFeatures ?? []) if (!SUPPORTED_READER_FEATURES.has(f)) throw new UnsupportedFeatureError(table, f, version);
+  }
+}
+
+/** Throw UnsupportedFeatureError when our writes could break a rule this protocol demands. */
+export function checkWritable(table: string, version: number, p: Protocol, fields: Field[]): void {
+  checkReadable(table, version, p, undefined);
+  const legacy: Record<number, string> = { 3: 'checkConstraints', 4: 'generatedColumns/changeDataFeed', 5: 'columnMapping', 6: 'identityColumns' };
+  if (p.minWriterVersion > 2 && p.minWriterVersion < 7) throw new UnsupportedFeatureError(table, `writerVersion ${p.minWriterVersion} (${legacy[p.minWriterVersion]})`, version);
+  if (p.minWriterVersion > 7) throw new UnsupportedFeatureError(table, `writerVersion ${p.minWriterVersion}`, version);
+  if (p.minWriterVersion === 7) {
+    for (const f of p.writerFeatures ?? []) if (!SUPPORTED_WRITER_FEATURES.has(f)) throw new UnsupportedFeatureError(table, f, version);
+  }
+  for (const f of fields) {
+    if (f.metadata && 'delta.invariants' in f.metadata) throw new UnsupportedFeatureError(table, `invariants (column ${f.name})`, version);
+  }
+}
+
+function toMillis(t: number | string | Date, table: string): number {
+  const ms = typeof t === 'number' ? t : t instanceof Date ? t.getTime() : Date.parse(t);
+  if (!Number.isFinite(ms)) throw new LogError(table, undefined, undefined, `invalid timestamp ${String(t)}`);
+  return ms;
+}
+
+/** The latest version whose commit timestamp is <= ts; an error when ts precedes the first commit. */
+export async function versionAt(store: ObjectStore, table: string, listing: LogListing, ts: number): Promise<number> {
+  const versions = [...listing.commits.keys()].sort((a, b) => a - b);
+  if (versions.length === 0) throw new TableNotFoundError(table, store.url);
+  // Read only the contiguous tail of commits that still exist (older ones may be cleaned up).
+  let start = versions.length - 1;
+  while (start > 0 && versions[start - 1] === versions[start] - 1) start--;
+  const entries: LogEntry[] = await readLog(store, { table, from: versions[start], to: versions[versions.length - 1], listing });
+  const times = monotonicTimestamps(entries);
+  let found: number | undefined;
+  for (const e of entries) if (times.get(e.version)! <= ts) found = e.version;
+  if (found === undefined) {
+    throw new LogError(table, versions[start], undefined, `timestamp ${new Date(ts).toISOString()} is before the earliest available commit (${new Date(times.get(versions[start])!).toISOString()})`);
+  }
+  return found;
+}
+
+export type { LogEntry };
