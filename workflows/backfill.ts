@@ -1,0 +1,71 @@
+/**
+ * backfill: dailyPipeline for every date in [from, to], at most `concurrency` days at
+ * once, each as a child with the day's id (financelake/daily/<date>). Long ranges
+ * continue-as-new every `datesPerRun` dates so the history stays small.
+ */
+import { ParentClosePolicy, continueAsNew, startChild } from '@temporalio/workflow';
+import { addDays, assertDate, dateRange } from './dates';
+import { dailyPipeline } from './daily-pipeline';
+import { invalidInput, rootMessage } from './failures';
+import { dailyWorkflowId } from './ids';
+
+export interface BackfillInput {
+  from: string;
+  to: string;
+  concurrency?: number; // days at once, default 2
+  datasets?: string[];
+  maxParallel?: number; // partitions at once within a day
+  datesPerRun?: number; // continue-as-new after this many dates, default 30
+  /** Carried across continue-as-new. */
+  done?: BackfillResult;
+}
+
+export interface BackfillResult {
+  from: string;
+  to: string;
+  succeeded: string[];
+  failed: { date: string; error?: string }[];
+}
+
+export async function backfill(input: BackfillInput): Promise<BackfillResult> {
+  const concurrency = input.concurrency ?? 2;
+  const datesPerRun = input.datesPerRun ?? 30;
+  let dates: string[] = [];
+  invalidInput(() => {
+    assertDate(input.from, 'from');
+    assertDate(input.to, 'to');
+    dates = dateRange(input.from, input.to);
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency: expected a whole number >= 1, got ${input.concurrency}`);
+    if (!Number.isInteger(datesPerRun) || datesPerRun < 1) throw new Error(`datesPerRun: expected a whole number >= 1, got ${input.datesPerRun}`);
+  });
+  const result: BackfillResult = input.done ?? { from: input.from, to: input.to, succeeded: [], failed: [] };
+  const batch = dates.slice(0, datesPerRun);
+
+  let next = 0;
+  const worker = async () => {
+    while (next < batch.length) {
+      const date = batch[next++]!;
+      try {
+        const child = await startChild(dailyPipeline, {
+          workflowId: dailyWorkflowId(date),
+          args: [{ date, datasets: input.datasets, maxParallel: input.maxParallel }],
+          parentClosePolicy: ParentClosePolicy.TERMINATE,
+        });
+        const r = await child.result();
+        if (r.status === 'succeeded') result.succeeded.push(date);
+        else result.failed.push({ date, error: r.tasks.filter((t) => t.state === 'failed').map((t) => `${t.taskId}: ${t.error ?? 'failed'}`).join('; ') });
+      } catch (e) {
+        result.failed.push({ date, error: rootMessage(e) });
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+  result.succeeded.sort();
+  result.failed.sort((a, b) => (a.date < b.date ? -1 : 1));
+
+  if (dates.length > batch.length) {
+    // Keep the history bounded: carry the tally, start over at the next date.
+    await continueAsNew<typeof backfill>({ ...input, from: addDays(batch[batch.length - 1]!, 1), done: { ...result, from: result.from } });
+  }
+  return result;
+}

@@ -1,0 +1,192 @@
+/**
+ * dailyPipeline: runs the DAG for one date. Each (dataset, date) partition is a child
+ * workflow (financelake/<dataset>/<date>); partitions whose upstream tasks are decided run
+ * in parallel up to `maxParallel`; a failed task skips what depends on it while unrelated
+ * branches go on. The DAG comes from the planDag activity, so it is recorded in history.
+ *
+ * Started from the Temporal UI with input {"date":"2024-01-02"}, or by the daily Schedule
+ * with no date (then: the day before the scheduled time).
+ */
+import {
+  ParentClosePolicy,
+  condition,
+  proxyActivities,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+  log,
+} from '@temporalio/workflow';
+import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
+import type { FinanceLakeActivities, TaskSummary } from '../activities/types';
+import { LAYERS, isDone, partitions, propagateSkips, selectDag, startablePartitions, type Dag, type DagTask, type TaskState } from '../pipeline/dag';
+import { assertDate, dayBefore } from './dates';
+import { NON_RETRYABLE_TYPES, invalidInput, rootMessage } from './failures';
+import { partitionWorkflowId } from './ids';
+import { emptySummary, partitionPipeline } from './partition';
+import { progressQuery, type PipelineResult, type Progress } from './progress';
+import { DATASET, PARTITION_DATE, STATUS } from './search-attributes';
+
+export interface DailyPipelineInput {
+  /** YYYY-MM-DD; absent: the day before the scheduled (or start) time, in UTC. */
+  date?: string;
+  /** Only these datasets' tasks (upstream outside the selection is taken as produced). */
+  datasets?: string[];
+  /** Only these tasks and everything downstream of them (replay of failures). */
+  tasks?: string[];
+  /** Partitions running at once (default 4). */
+  maxParallel?: number;
+  /** Append the outcome to the run ledger ops.runs (default true). */
+  record?: boolean;
+}
+
+const control = proxyActivities<FinanceLakeActivities>({
+  startToCloseTimeout: '5 minutes',
+  retry: { maximumAttempts: 5, initialInterval: '1 second', maximumInterval: '20 seconds', nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
+});
+
+const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
+
+/** The date a run without one processes: yesterday of when the Schedule meant it to start. */
+function defaultDate(): string {
+  const info = workflowInfo();
+  let at: Date = info.startTime;
+  try {
+    const scheduled = info.typedSearchAttributes.get(SCHEDULED_START);
+    if (scheduled instanceof Date && !Number.isNaN(scheduled.getTime())) at = scheduled;
+  } catch {
+    // not started by a Schedule
+  }
+  return dayBefore(at);
+}
+
+export async function dailyPipeline(input: DailyPipelineInput = {}): Promise<PipelineResult> {
+  const info = workflowInfo();
+  const date = input.date ?? defaultDate();
+  const maxParallel = input.maxParallel ?? 4;
+  invalidInput(() => {
+    assertDate(date, 'date');
+    if (!Number.isInteger(maxParallel) || maxParallel < 1) throw new Error(`maxParallel: expected a whole number >= 1, got ${JSON.stringify(input.maxParallel)}`);
+  });
+  const startedAt = Date.now();
+  let status: Progress['status'] = 'planning';
+  let dag: Dag = { tasks: [] };
+  let states: Record<string, TaskState> = {};
+  const errors: Record<string, string> = {};
+  const childIds: Record<string, string> = {};
+  setHandler(progressQuery, () => ({
+    workflowId: info.workflowId,
+    date,
+    status,
+    tasks: dag.tasks.map((t) => ({
+      taskId: t.id,
+      dataset: t.dataset,
+      layer: t.layer,
+      deps: t.deps,
+      state: states[t.id] ?? 'pending',
+      ...(childIds[t.dataset] ? { partitionWorkflowId: childIds[t.dataset] } : {}),
+      ...(errors[t.id] ? { error: errors[t.id] } : {}),
+    })),
+  }));
+  upsertSearchAttributes([
+    { key: PARTITION_DATE, value: date },
+    { key: STATUS, value: 'running' },
+    ...(input.datasets?.length === 1 ? [{ key: DATASET, value: input.datasets[0]! }] : []),
+  ]);
+
+  const full = await control.planDag({});
+  invalidInput(() => {
+    dag = selectDag(full, { datasets: input.datasets, tasks: input.tasks, withDownstream: !!input.tasks?.length });
+  });
+  states = Object.fromEntries(dag.tasks.map((t) => [t.id, 'pending' as TaskState]));
+  status = 'running';
+
+  const byId = new Map(dag.tasks.map((t) => [t.id, t]));
+  const summaries = new Map<string, TaskSummary>();
+  const plans = partitions(dag);
+  const started = new Set<string>();
+  let running = 0;
+  let changed = false;
+
+  const finish = (s: TaskSummary) => {
+    states[s.taskId] = s.state;
+    if (s.error) errors[s.taskId] = s.error;
+    summaries.set(s.taskId, s);
+  };
+
+  while (true) {
+    const before = states;
+    states = propagateSkips(dag, states);
+    for (const t of dag.tasks) {
+      if (states[t.id] === 'skipped' && before[t.id] !== 'skipped') {
+        const cause = t.deps.find((d) => states[d] === 'failed' || states[d] === 'skipped');
+        finish(emptySummary(t, 'skipped', `upstream failed: ${cause}`));
+      }
+    }
+    for (const p of startablePartitions(dag, plans, states, started)) {
+      if (running >= maxParallel) break;
+      started.add(p.dataset);
+      const tasks: DagTask[] = p.tasks.filter((id) => states[id] === 'pending').map((id) => byId.get(id)!);
+      for (const t of tasks) states[t.id] = 'running';
+      running++;
+      const workflowId = partitionWorkflowId(p.dataset, date);
+      childIds[p.dataset] = workflowId;
+      runPartition(workflowId, { dataset: p.dataset, date, runId: info.runId, tasks })
+        .then((res) => res.tasks.forEach(finish))
+        .catch((e) => tasks.forEach((t) => finish(emptySummary(t, 'failed', `partition ${workflowId}: ${rootMessage(e)}`))))
+        .finally(() => {
+          running--;
+          changed = true;
+        });
+    }
+    if (dag.tasks.every((t) => isDone(states[t.id]))) break;
+    if (running === 0) {
+      // Cannot happen for a DAG buildDag accepted; guard against waiting forever.
+      const stuck = dag.tasks.filter((t) => !isDone(states[t.id])).map((t) => t.id);
+      throw new Error(`no partition can start; undecided tasks: ${stuck.join(', ')}`);
+    }
+    await condition(() => changed);
+    changed = false;
+  }
+
+  const tasks = dag.tasks.map((t) => summaries.get(t.id)!);
+  const result: PipelineResult = {
+    workflowId: info.workflowId,
+    runId: info.runId,
+    date,
+    status: tasks.every((t) => t.state === 'succeeded') ? 'succeeded' : 'failed',
+    tasks,
+    layers: Object.fromEntries(
+      LAYERS.map((l) => {
+        const ts = tasks.filter((t) => t.layer === l);
+        const sum = (k: 'rowsIn' | 'rowsOut' | 'quarantined' | 'duplicates') => ts.reduce((n, t) => n + t[k], 0);
+        return [l, { rowsIn: sum('rowsIn'), rowsOut: sum('rowsOut'), quarantined: sum('quarantined'), duplicates: sum('duplicates') }];
+      }),
+    ) as PipelineResult['layers'],
+    durationMs: Date.now() - startedAt,
+  };
+  status = result.status;
+  if (input.record !== false && tasks.length) {
+    try {
+      await control.recordRun({ workflowId: info.workflowId, runId: info.runId, date, tasks });
+    } catch (e) {
+      // The data work is done and its outcome stands; a ledger outage must not fail the day.
+      log.warn('could not record the run in ops.runs', { error: rootMessage(e) });
+    }
+  }
+  upsertSearchAttributes([{ key: STATUS, value: status }]);
+  return result;
+}
+
+async function runPartition(workflowId: string, input: Parameters<typeof partitionPipeline>[0]) {
+  const child = await startChild(partitionPipeline, {
+    workflowId,
+    args: [input],
+    parentClosePolicy: ParentClosePolicy.TERMINATE,
+    typedSearchAttributes: [
+      { key: DATASET, value: input.dataset },
+      { key: PARTITION_DATE, value: input.date },
+    ],
+  });
+  return child.result();
+}
