@@ -21,7 +21,8 @@ export interface RetrySpec {
 /** What the DAG needs from a dataset declaration (a structural subset of pipeline's DatasetDeclaration). */
 export interface DagDeclaration {
   name: string;
-  layer: string; // 'bronze' | 'silver' | 'gold' | 'reference'
+  layer: string;
+  /** Present: a source dataset (bronze + silver tasks). Absent: a derived, gold dataset. */
   source?: unknown;
   reads?: string[];
   /** Optional orchestration overrides; missing fields take DEFAULT_* below. */
@@ -85,9 +86,9 @@ function retryOf(d: DagDeclaration): RetrySpec {
 }
 
 /**
- * Derive the DAG: a source dataset (any non-gold layer) gives `bronze.<name>` (no deps)
- * and `silver.<name>` (its bronze plus what it reads); a gold dataset gives `gold.<name>`
- * depending on what it reads. Refuses duplicates, malformed ids, missing deps and cycles,
+ * Derive the DAG: a source dataset (one with `source`) gives `bronze.<name>` (no deps)
+ * and `silver.<name>` (its bronze plus what it reads); a dataset without a source is
+ * derived and gives `gold.<name>` depending on what it reads (as pipeline's tasksOf). Refuses duplicates, malformed ids, missing deps and cycles,
  * naming the tasks involved.
  */
 export function buildDag(declarations: readonly DagDeclaration[]): Dag {
@@ -109,16 +110,15 @@ export function buildDag(declarations: readonly DagDeclaration[]): Dag {
       startToCloseTimeoutMs: positive(d.timeoutMs, DEFAULT_TIMEOUT_MS, 'timeoutMs', d.name),
       heartbeatTimeoutMs: positive(d.heartbeatTimeoutMs, DEFAULT_HEARTBEAT_TIMEOUT_MS, 'heartbeatTimeoutMs', d.name),
     };
-    if (d.layer === 'gold') {
+    if (d.source === undefined || d.source === null) {
+      // No source: a derived (gold) dataset, one task.
       const id = `gold.${d.name}`;
       tasks.set(id, { id, layer: 'gold', deps: uniqSorted(reads.filter((r) => r !== id)), ...common });
-    } else if (d.layer === 'bronze' || d.layer === 'silver' || d.layer === 'reference') {
+    } else {
       const bronze = `bronze.${d.name}`;
       const silver = `silver.${d.name}`;
       tasks.set(bronze, { id: bronze, layer: 'bronze', deps: [], ...common });
       tasks.set(silver, { id: silver, layer: 'silver', deps: uniqSorted([bronze, ...reads.filter((r) => r !== silver)]), ...common });
-    } else {
-      throw new DagError(`dataset "${d.name}": unknown layer "${d.layer}" (expected bronze, silver, gold or reference)`);
     }
   }
   const missing: string[] = [];
@@ -128,7 +128,34 @@ export function buildDag(declarations: readonly DagDeclaration[]): Dag {
   if (missing.length) {
     throw new DagError(`missing dependency: ${missing.join(', ')} (no dataset declares the task on the right)`, missing.map((m) => m.split(' -> ')[1]!));
   }
-  return { tasks: topoSort([...tasks.values()]) };
+  const dag = { tasks: topoSort([...tasks.values()]) };
+  checkPartitionOrder(dag);
+  return dag;
+}
+
+/**
+ * Partitions (one dataset, one date) run as units, so the datasets must be acyclic too:
+ * A's silver reading B's silver while B's silver reads A's bronze is acyclic per task but
+ * would leave both partitions waiting for each other.
+ */
+function checkPartitionOrder(dag: Dag): void {
+  const plans = partitions(dag);
+  const datasetOf = new Map(dag.tasks.map((t) => [t.id, t.dataset]));
+  const asTasks: DagTask[] = plans.map((p) => ({
+    id: p.dataset,
+    dataset: p.dataset,
+    layer: 'bronze',
+    deps: [...new Set(p.externalDeps.map((d) => datasetOf.get(d)!))],
+    retry: DEFAULT_RETRY,
+    startToCloseTimeoutMs: 0,
+    heartbeatTimeoutMs: 0,
+  }));
+  try {
+    topoSort(asTasks);
+  } catch (e) {
+    if (e instanceof DagError) throw new DagError(`datasets wait for each other (partitions run as units): ${e.message.replace('dependency cycle: ', '')}`, e.tasks);
+    throw e;
+  }
 }
 
 function uniqSorted(xs: string[]): string[] {
