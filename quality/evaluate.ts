@@ -1,32 +1,296 @@
+/**
+ * Evaluation of a suite over one batch, vectorised in DuckDB: one scan computes a boolean per
+ * row rule for every row (keeping only rows that fail something), one aggregate gives the
+ * batch-level figures (row count, newest timestamps). Messages and samples are then built for
+ * the few failing rows only, so a clean batch costs about two scans.
+ *
+ * NULL semantics (see docs/quality.md): every rule except not_null passes on NULL; the
+ * `unique` rule ignores keys with a NULL part; NaN is above every number (DuckDB ordering).
+ */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { ExpectationOutcome, QualitySuite } from './types';
+import { errText, ident, lit, typedLit } from './sql';
+import { BATCH_RULES, type Expectation, type ExpectationOutcome, type QualitySuite, type Severity } from './types';
 
 export interface EvaluateInput {
   conn: DuckDBConnection;
   suite: QualitySuite;
-  /** typed rows + `_row_id` BIGINT unique + `_raw` VARCHAR original record */
+  /** typed rows + `_row_id` BIGINT unique + `_raw` VARCHAR original record; a temp table is cheapest to scan twice */
   batchView: string;
-  /** current silver rows, for 'unique' against what is already stored */
+  /** current silver rows (outside the partition being rewritten), for 'unique' against what is stored */
   existingView?: string;
   /** 'silver.customers' -> view name */
   referenceViews?: Record<string, string>;
+  /** reference instant for freshness; for a backfill pass the end of the partition day */
   now: Date;
-  /** prefix for the temp views created (default: q_<random>) */
+  /** prefix for the temp tables/views created on conn (default: q_<random>) */
   viewPrefix?: string;
 }
 
 export interface EvaluateResult {
-  /** rows kept (warn failures included), the batch view's columns */
+  /** rows kept (warn failures included): the batch view's columns */
   passedView: string;
-  /** dropped rows: `_row_id`, `_raw`, rules VARCHAR[] (failed drop/warn rule names), messages VARCHAR[] */
+  /** rows failing a drop or fail rule (or all rows on a failed batch-level drop rule):
+   *  `_row_id`, `_raw`, rules VARCHAR[] (every rule the row failed, warn included), messages VARCHAR[] */
   failuresView: string;
   passed: number;
   dropped: number;
+  rowsIn: number;
   outcomes: ExpectationOutcome[];
   /** severity 'fail' expectations that failed: the caller throws a non-retryable error */
   fatal: ExpectationOutcome[];
 }
 
-export async function evaluate(_input: EvaluateInput): Promise<EvaluateResult> {
-  throw new Error('evaluate: not implemented yet');
+const SAMPLE_SIZE = 5;
+const VALUE_CHARS = 100;
+
+export async function evaluate(input: EvaluateInput): Promise<EvaluateResult> {
+  const { conn, suite, now } = input;
+  const p = input.viewPrefix ?? `q_${Math.random().toString(36).slice(2, 10)}`;
+  const batch = input.batchView;
+  const types = await describe(conn, batch);
+  for (const c of ['_row_id', '_raw']) {
+    if (!types.has(c)) throw new Error(`quality evaluate(${suite.dataset}): batch view ${batch} has no column ${c}`);
+  }
+  const rowRules = suite.expectations.filter((e) => !BATCH_RULES.includes(e.rule));
+  const batchRules = suite.expectations.filter((e) => BATCH_RULES.includes(e.rule));
+  const q = async <T = Record<string, unknown>>(sql: string, what: string): Promise<T[]> => {
+    try {
+      const r = await conn.runAndReadAll(sql);
+      return r.getRowObjectsJson() as T[];
+    } catch (err) {
+      throw new Error(`quality evaluate(${suite.dataset}): ${what} failed: ${errText(err)}`);
+    }
+  };
+
+  // Batch-level figures in one aggregate: the row count and each freshness column's newest value.
+  const fresh = batchRules.filter((e): e is Extract<Expectation, { rule: 'freshness' }> => e.rule === 'freshness');
+  const aggSql = [
+    'count(*) AS n',
+    ...fresh.map((e, i) => {
+      const t = (types.get(e.column) ?? '').toUpperCase();
+      const col = `max(${ident(e.column)})`;
+      return `${t === 'DATE' ? `epoch_ms(CAST(${col} AS TIMESTAMP))` : `epoch_ms(${col})`} AS fresh_${i}`;
+    }),
+  ].join(', ');
+  const agg = (await q(`SELECT ${aggSql} FROM ${batch}`, 'row count'))[0]!;
+  const rowsIn = Number(agg.n);
+
+  const batchOutcomes = new Map<Expectation, { failed: boolean; message: string; observed: Record<string, unknown> }>();
+  for (const e of batchRules) {
+    if (e.rule === 'row_count_between') {
+      const bad = (e.min !== undefined && rowsIn < e.min) || (e.max !== undefined && rowsIn > e.max);
+      const range = `[${e.min ?? 0}, ${e.max ?? '∞'}]`;
+      batchOutcomes.set(e, {
+        failed: bad,
+        message: `${e.name}: row count ${rowsIn} is ${bad ? 'outside' : 'within'} ${range}`,
+        observed: { row_count: rowsIn, expected: range },
+      });
+    } else if (e.rule === 'freshness') {
+      const v = agg[`fresh_${fresh.indexOf(e)}`];
+      const newest = v === null || v === undefined ? undefined : Number(v);
+      const ageHours = newest === undefined ? undefined : (now.getTime() - newest) / 3_600_000;
+      const bad = ageHours === undefined || ageHours > e.maxAgeHours;
+      batchOutcomes.set(e, {
+        failed: bad,
+        message:
+          newest === undefined
+            ? `${e.name}: ${e.column} has no values, so the batch cannot be shown fresh`
+            : `${e.name}: newest ${e.column} ${new Date(newest).toISOString()} is ${ageHours!.toFixed(1)}h old (max ${e.maxAgeHours}h)`,
+        observed: { newest: newest === undefined ? null : new Date(newest).toISOString(), age_hours: ageHours === undefined ? null : Number(ageHours.toFixed(3)), max_age_hours: e.maxAgeHours },
+      });
+    }
+  }
+
+  // One pass over the batch: a boolean per row rule, keeping only rows that fail something.
+  const flags = `${p}_flags`;
+  const rendered = rowRules.map((e, i) => ({ e, i, fail: failExpr(e, input, types), message: messageExpr(e) }));
+  if (rendered.length > 0) {
+    await q(
+      `CREATE OR REPLACE TEMP TABLE ${flags} AS SELECT * FROM (SELECT b._row_id, ${rendered.map((r) => `coalesce(${r.fail}, false) AS f${r.i}`).join(', ')} FROM ${batch} b) WHERE ${rendered.map((r) => `f${r.i}`).join(' OR ')}`,
+      'row rules',
+    );
+  } else {
+    await q(`CREATE OR REPLACE TEMP TABLE ${flags} AS SELECT CAST(NULL AS BIGINT) AS _row_id WHERE false`, 'row rules');
+  }
+  const counts =
+    rendered.length > 0
+      ? (await q(
+          `SELECT ${rendered.map((r) => `count_if(f${r.i}) AS c${r.i}, list(_row_id ORDER BY _row_id) FILTER (WHERE f${r.i})[1:${SAMPLE_SIZE}] AS s${r.i}`).join(', ')} FROM ${flags}`,
+          'failure counts',
+        ))[0]!
+      : {};
+
+  // Samples: the first failing rows of each rule, fetched from the batch in one scan.
+  const sampleIds = new Map<number, number[]>();
+  for (const r of rendered) sampleIds.set(r.i, ((counts[`s${r.i}`] as unknown[] | null) ?? []).map(Number));
+  const allIds = [...new Set([...sampleIds.values()].flat())];
+  const sampleRows = new Map<number, Record<string, unknown>>();
+  if (allIds.length > 0) {
+    const rows = await q(`SELECT * FROM ${batch} WHERE _row_id IN (${allIds.join(', ')}) ORDER BY _row_id`, 'sample rows');
+    for (const row of rows) sampleRows.set(Number(row._row_id), row);
+  }
+
+  const outcomes: ExpectationOutcome[] = suite.expectations.map((e) => {
+    const b = batchOutcomes.get(e);
+    if (b) {
+      return outcome(e, rowsIn, b.failed ? rowsIn : 0, b.failed, [b.observed], b.failed ? b.message : undefined);
+    }
+    const r = rendered.find((x) => x.e === e)!;
+    const failed = Number(counts[`c${r.i}`] ?? 0);
+    const sample = sampleIds.get(r.i)!.map((id) => sampleRows.get(id)).filter((x): x is Record<string, unknown> => x !== undefined);
+    return outcome(e, rowsIn, failed, failed > 0, sample);
+  });
+
+  // Failures: rows failing a drop/fail rule, or every row when a batch-level drop rule failed.
+  const failures = `${p}_failures`;
+  const batchDropped = batchRules.filter((e) => e.severity === 'drop' && batchOutcomes.get(e)!.failed);
+  const blocking = rendered.filter((r) => r.e.severity !== 'warn' && Number(counts[`c${r.i}`] ?? 0) > 0);
+  const ruleList = [
+    ...batchDropped.map((e) => lit(e.name)),
+    ...rendered.map((r) => `CASE WHEN f.f${r.i} THEN ${lit(r.e.name)} END`),
+  ];
+  const messageList = [
+    ...batchDropped.map((e) => lit(batchOutcomes.get(e)!.message)),
+    ...rendered.map((r) => `CASE WHEN f.f${r.i} THEN ${r.message} END`),
+  ];
+  const listOf = (items: string[]): string => `list_filter([${items.join(', ')}]::VARCHAR[], x -> x IS NOT NULL)`;
+  if (batchDropped.length > 0) {
+    await q(
+      `CREATE OR REPLACE TEMP TABLE ${failures} AS SELECT b._row_id, b._raw, ${listOf(ruleList)} AS rules, ${listOf(messageList)} AS messages FROM ${batch} b LEFT JOIN ${flags} f ON f._row_id = b._row_id`,
+      'failure rows',
+    );
+  } else if (blocking.length > 0) {
+    await q(
+      `CREATE OR REPLACE TEMP TABLE ${failures} AS SELECT b._row_id, b._raw, ${listOf(ruleList)} AS rules, ${listOf(messageList)} AS messages FROM ${batch} b JOIN ${flags} f ON f._row_id = b._row_id WHERE ${blocking.map((r) => `f.f${r.i}`).join(' OR ')}`,
+      'failure rows',
+    );
+  } else {
+    await q(
+      `CREATE OR REPLACE TEMP TABLE ${failures} AS SELECT _row_id, _raw, CAST([] AS VARCHAR[]) AS rules, CAST([] AS VARCHAR[]) AS messages FROM ${batch} WHERE false`,
+      'failure rows',
+    );
+  }
+  const dropped = batchDropped.length > 0 ? rowsIn : Number((await q<{ n: unknown }>(`SELECT count(*) AS n FROM ${failures}`, 'failure count'))[0]!.n);
+
+  const passedView = `${p}_passed`;
+  const passedSql =
+    batchDropped.length > 0
+      ? `SELECT * FROM ${batch} WHERE false`
+      : dropped > 0
+        ? `SELECT b.* FROM ${batch} b ANTI JOIN ${failures} f ON b._row_id = f._row_id`
+        : `SELECT * FROM ${batch}`;
+  await q(`CREATE OR REPLACE TEMP VIEW ${passedView} AS ${passedSql}`, 'passed view');
+
+  return {
+    passedView,
+    failuresView: failures,
+    passed: rowsIn - dropped,
+    dropped,
+    rowsIn,
+    outcomes,
+    fatal: outcomes.filter((o) => o.outcome === 'failed'),
+  };
+}
+
+function outcome(e: Expectation, evaluated: number, failed: number, bad: boolean, sample: Record<string, unknown>[], message?: string): ExpectationOutcome {
+  const verdict: Record<Severity, ExpectationOutcome['outcome']> = { warn: 'warned', drop: 'dropped', fail: 'failed' };
+  return {
+    expectation: e.name,
+    rule: e.rule,
+    severity: e.severity,
+    evaluated,
+    failed,
+    failureFraction: bad ? (evaluated > 0 ? failed / evaluated : 1) : 0,
+    outcome: bad ? verdict[e.severity] : 'passed',
+    sample: bad ? sample.slice(0, SAMPLE_SIZE) : [],
+    ...(message ? { message } : {}),
+  };
+}
+
+async function describe(conn: DuckDBConnection, view: string): Promise<Map<string, string>> {
+  const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${view}`);
+  return new Map(r.getRowObjectsJson().map((row) => [String(row.column_name), String(row.column_type)]));
+}
+
+const col = (c: string): string => `b.${ident(c)}`;
+const shown = (c: string): string => `coalesce(left(CAST(${col(c)} AS VARCHAR), ${VALUE_CHARS}), 'NULL')`;
+
+/** SQL that is true when the row fails the rule (NULL is read as pass by the caller's coalesce). */
+function failExpr(e: Expectation, input: EvaluateInput, types: Map<string, string>): string {
+  const typeOf = (c: string): string => {
+    const t = types.get(c);
+    if (!t) throw new Error(`quality evaluate(${input.suite.dataset}): expectation '${e.name}': column '${c}' is not in the batch`);
+    return t;
+  };
+  switch (e.rule) {
+    case 'not_null':
+      typeOf(e.column);
+      return e.treatEmptyAsNull ? `(${col(e.column)} IS NULL OR trim(CAST(${col(e.column)} AS VARCHAR)) = '')` : `${col(e.column)} IS NULL`;
+    case 'between': {
+      const t = typeOf(e.column);
+      const parts: string[] = [];
+      if (e.min !== undefined) parts.push(`${col(e.column)} < ${typedLit(e.min, t)}`);
+      if (e.max !== undefined) parts.push(`${col(e.column)} > ${typedLit(e.max, t)}`);
+      return `(${parts.join(' OR ')})`;
+    }
+    case 'in_set': {
+      const t = typeOf(e.column);
+      return `${col(e.column)} NOT IN (${e.values.map((v) => typedLit(v, t)).join(', ')})`;
+    }
+    case 'match_regex':
+      typeOf(e.column);
+      return `NOT regexp_matches(CAST(${col(e.column)} AS VARCHAR), ${lit(e.pattern)})`;
+    case 'column_pair':
+      typeOf(e.left);
+      typeOf(e.right);
+      return `NOT (${col(e.left)} ${e.op} ${col(e.right)})`;
+    case 'sql':
+      return `NOT CAST((${e.expression}) AS BOOLEAN)`;
+    case 'unique': {
+      e.columns.forEach(typeOf);
+      const keys = e.columns.map(col).join(', ');
+      const allSet = e.columns.map((c) => `${col(c)} IS NOT NULL`).join(' AND ');
+      const inBatch = `row_number() OVER (PARTITION BY ${keys} ORDER BY b._row_id) > 1`;
+      const stored = input.existingView
+        ? ` OR EXISTS (SELECT 1 FROM ${input.existingView} x WHERE ${e.columns.map((c) => `x.${ident(c)} = ${col(c)}`).join(' AND ')})`
+        : '';
+      return `(${allSet} AND (${inBatch}${stored}))`;
+    }
+    case 'foreign_key': {
+      typeOf(e.column);
+      const view = input.referenceViews?.[e.reference];
+      if (!view) throw new Error(`quality evaluate(${input.suite.dataset}): expectation '${e.name}': no view given for reference '${e.reference}'`);
+      return `(${col(e.column)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${view} r WHERE r.${ident(e.referenceColumn)} = ${col(e.column)}))`;
+    }
+    case 'row_count_between':
+    case 'freshness':
+      throw new Error(`${e.rule} is a batch rule`);
+  }
+}
+
+/** SQL yielding the row's message for a failed rule, prefixed with the expectation name. */
+function messageExpr(e: Expectation): string {
+  const head = (s: string): string => lit(`${e.name}: ${s}`);
+  switch (e.rule) {
+    case 'not_null':
+      return head(`${e.column} is NULL${e.treatEmptyAsNull ? ' or empty' : ''}`);
+    case 'between':
+      return `${head(`${e.column} = `)} || ${shown(e.column)} || ${lit(` is outside [${e.min ?? '-∞'}, ${e.max ?? '∞'}]`)}`;
+    case 'in_set': {
+      const vals = e.values.slice(0, 10).map(String).join(', ') + (e.values.length > 10 ? ', …' : '');
+      return `${head(`${e.column} = `)} || ${shown(e.column)} || ${lit(` is not one of {${vals}}`)}`;
+    }
+    case 'match_regex':
+      return `${head(`${e.column} = `)} || ${shown(e.column)} || ${lit(` does not match /${e.pattern}/`)}`;
+    case 'column_pair':
+      return `${head(`expected ${e.left} ${e.op} ${e.right}, got ${e.left} = `)} || ${shown(e.left)} || ${lit(`, ${e.right} = `)} || ${shown(e.right)}`;
+    case 'sql':
+      return head(`expression is false: ${e.expression}`);
+    case 'unique':
+      return `${head(`duplicate (${e.columns.join(', ')}) = (`)} || ${e.columns.map(shown).join(` || ', ' || `)} || ') in the batch or already stored'`;
+    case 'foreign_key':
+      return `${head(`${e.column} = `)} || ${shown(e.column)} || ${lit(` not found in ${e.reference}.${e.referenceColumn}`)}`;
+    default:
+      return head('failed');
+  }
 }
