@@ -1,0 +1,86 @@
+/**
+ * Classifies the keys of a Delta table folder without replaying the log: commits,
+ * checkpoints, `_last_checkpoint`, other log files, and data files. Backups copy by class
+ * (data first, log last), so this is all they need to know about the protocol.
+ */
+import type { ObjectInfo, ObjectStore } from '../storage/object-store';
+
+export const LOG_PREFIX = '_delta_log/';
+export const LAST_CHECKPOINT = '_delta_log/_last_checkpoint';
+
+const COMMIT_RE = /^_delta_log\/(\d{20})\.json$/;
+// Classic single-file and multi-part checkpoints; .crc files ride with their commit.
+const CHECKPOINT_RE = /^_delta_log\/(\d{20})\.checkpoint(\.\d{10}\.\d{10})?\.parquet$/;
+const CRC_RE = /^_delta_log\/(\d{20})\.crc$/;
+
+export type LogFileKind = 'commit' | 'checkpoint' | 'crc' | 'last_checkpoint' | 'log_other';
+
+export function classifyLogKey(key: string): { kind: LogFileKind; version?: number } {
+  let m = COMMIT_RE.exec(key);
+  if (m) return { kind: 'commit', version: Number(m[1]) };
+  m = CHECKPOINT_RE.exec(key);
+  if (m) return { kind: 'checkpoint', version: Number(m[1]) };
+  m = CRC_RE.exec(key);
+  if (m) return { kind: 'crc', version: Number(m[1]) };
+  if (key === LAST_CHECKPOINT) return { kind: 'last_checkpoint' };
+  return { kind: 'log_other' };
+}
+
+/** A data file: anything outside the log and outside hidden top-level folders (`_backup/`, `.tmp`). */
+export function isDataKey(key: string): boolean {
+  if (key.startsWith(LOG_PREFIX)) return false;
+  const first = key.split('/')[0];
+  return !first.startsWith('_') && !first.startsWith('.');
+}
+
+export interface TableListing {
+  /** Highest commit version present, or -1 when the folder holds no commit. */
+  latestVersion: number;
+  commits: Map<number, ObjectInfo>;
+  checkpoints: Array<ObjectInfo & { version: number }>;
+  crcs: Map<number, ObjectInfo>;
+  lastCheckpoint?: ObjectInfo;
+  otherLog: ObjectInfo[];
+  data: ObjectInfo[];
+}
+
+/**
+ * Lists a table in the order that keeps a concurrent backup consistent: the log first
+ * (fixing the version), then the data. Every file a commit <= latestVersion references was
+ * written before that commit, so it is in the data listing taken afterwards.
+ */
+export async function listTable(store: ObjectStore): Promise<TableListing> {
+  const log = await store.list(LOG_PREFIX);
+  const listing: TableListing = { latestVersion: -1, commits: new Map(), checkpoints: [], crcs: new Map(), otherLog: [], data: [] };
+  for (const o of log) {
+    const c = classifyLogKey(o.key);
+    if (c.kind === 'commit') {
+      listing.commits.set(c.version!, o);
+      listing.latestVersion = Math.max(listing.latestVersion, c.version!);
+    } else if (c.kind === 'checkpoint') listing.checkpoints.push({ ...o, version: c.version! });
+    else if (c.kind === 'crc') listing.crcs.set(c.version!, o);
+    else if (c.kind === 'last_checkpoint') listing.lastCheckpoint = o;
+    else listing.otherLog.push(o);
+  }
+  const all = await store.list('');
+  listing.data = all.filter((o) => isDataKey(o.key));
+  return listing;
+}
+
+/** The commit timestamp: commitInfo.timestamp when the commit carries one, else the object's modified time. */
+export function commitTimestamp(text: string, fallback: Date): number {
+  for (const line of text.split('\n')) {
+    if (!line.includes('"commitInfo"')) continue;
+    try {
+      const v = JSON.parse(line) as { commitInfo?: { timestamp?: unknown } };
+      if (typeof v.commitInfo?.timestamp === 'number') return v.commitInfo.timestamp;
+    } catch {
+      break;
+    }
+  }
+  return fallback.getTime();
+}
+
+export function commitKeyOf(version: number): string {
+  return `${LOG_PREFIX}${String(version).padStart(20, '0')}.json`;
+}
