@@ -1,0 +1,29 @@
+/**
+ * pipeline/: the datasets as declarations (schema, keys, partitions, quality suite, SQL of each
+ * layer), one generic `runTask` that runs any declaration at any layer, and the deterministic
+ * sample-data generator. See docs/pipeline.md.
+ */
+export type {
+  Layer,
+  FileFormat,
+  FilesSource,
+  KafkaSource,
+  DatasetSource,
+  ReadSpec,
+  TransformSql,
+  DatasetDeclaration,
+  TaskSpec,
+  TaskInput,
+  TaskContext,
+  TaskResult,
+  DefectKind,
+  GeneratedFile,
+  GenerateSummary,
+  GenerateOptions,
+  ProduceTicksOptions,
+} from './types';
+export { QualityFailure, SchemaMismatch, UnknownDataset } from './errors';
+export { datasets, dataset, tasks, tasksOf, task, parseTaskId, tableOf, declarationProblems } from './registry';
+export { runTask } from './run/run-task';
+export { generate } from './generate/generate';
+export { produceTicks } from './generate/produce';
