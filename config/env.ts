@@ -33,7 +33,8 @@ export interface Config {
   landing: string;
   s3: S3Config;
   temporal: { address: string; namespace: string; taskQueue: string; uiPort: number };
-  kafka: { brokers: string[]; clientId: string };
+  /** enabled: Kafka datasets consume the broker (FINANCELAKE_KAFKA); otherwise their landing-file fallback. topics: declared topic -> topic used (KAFKA_TOPIC_MAP 'a=b,c=d'). */
+  kafka: { brokers: string[]; clientId: string; enabled: boolean; topics: Record<string, string> };
   duckdb: { memoryLimit: string; threads: number; tempDirectory: string; extensionDirectory: string };
   worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number };
   backupTarget: string | undefined;
@@ -85,6 +86,16 @@ function memory(env: Env, name: string, fallback: string): string {
   return v;
 }
 
+function topicMap(env: Env, name: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of str(env, name, '').split(',').map((p) => p.trim()).filter(Boolean)) {
+    const m = /^([\w.-]+)=([\w.-]+)$/.exec(pair);
+    if (!m) throw new ConfigError(name, `expected topic=topic[,topic=topic], got "${pair}"`);
+    out[m[1]!] = m[2]!;
+  }
+  return out;
+}
+
 export function loadConfig(env: Env = process.env, root = path.resolve(__dirname, '..')): Config {
   const infraDir = location(env, 'FINANCELAKE_INFRA_DIR', '.infra', root);
   const ports = {
@@ -128,7 +139,7 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
       taskQueue: str(env, 'TEMPORAL_TASK_QUEUE', 'financelake'),
       uiPort: ports.temporalUi,
     },
-    kafka: { brokers, clientId: str(env, 'KAFKA_CLIENT_ID', 'financelake') },
+    kafka: { brokers, clientId: str(env, 'KAFKA_CLIENT_ID', 'financelake'), enabled: bool(env, 'FINANCELAKE_KAFKA', false), topics: topicMap(env, 'KAFKA_TOPIC_MAP') },
     duckdb: {
       memoryLimit: memory(env, 'DUCKDB_MEMORY_LIMIT', '1GB'),
       threads: int(env, 'DUCKDB_THREADS', 2, 1, 1024),
