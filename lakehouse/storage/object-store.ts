@@ -1,6 +1,15 @@
 /**
  * The storage contract every backend implements (local disk, S3/MinIO, HDFS/WebHDFS).
  * Keys are '/'-separated and relative to the store's root; no POSIX or S3 assumptions leak out.
+ *
+ * Key rules (all backends; see keys.ts): no leading/trailing '/', no empty, '.' or '..'
+ * segments, no backslash or control characters; '=', spaces, '+', '%' and unicode are fine.
+ * A key must not also be the folder of another key ('a/b' and 'a/b/c'): file systems and
+ * MinIO cannot hold both. An invalid key is a StorageError with retryable = false.
+ *
+ * Visibility: an object appears whole or not at all (put, putIfAbsent, putFile); readers never
+ * see a partial write, and put replaces atomically. list() is sorted by Unicode code point
+ * (= UTF-8 byte order, S3's order) and never shows a writer's in-flight temp files.
  */
 export interface ObjectInfo {
   /** Key relative to the store root. */
@@ -17,7 +26,10 @@ export interface ByteRange {
 export interface ObjectStore {
   /** URL of the store root: file:///abs/path, s3://bucket/prefix, hdfs://host:port/path. */
   readonly url: string;
-  /** Whole object or a byte range. Throws NotFoundError when absent. */
+  /**
+   * Whole object or a byte range. A range is clamped to the object's end (an offset at or past
+   * the end gives no bytes). Throws NotFoundError when absent.
+   */
   get(key: string, range?: ByteRange): Promise<Uint8Array>;
   /** Create or replace. */
   put(key: string, body: Uint8Array | string): Promise<void>;
@@ -25,7 +37,10 @@ export interface ObjectStore {
   putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean>;
   /** Upload a local file, streamed. */
   putFile(key: string, localPath: string): Promise<void>;
-  /** Download to a local file, streamed. Throws NotFoundError when absent. */
+  /**
+   * Download to a local file, streamed; the file appears whole (written aside, then renamed),
+   * parent folders are created. Throws NotFoundError when absent, leaving nothing at localPath.
+   */
   getFile(key: string, localPath: string): Promise<void>;
   /** Every object whose key starts with prefix (recursive), sorted by key. */
   list(prefix: string): Promise<ObjectInfo[]>;
