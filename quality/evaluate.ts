@@ -30,7 +30,7 @@ export interface EvaluateResult {
   /** rows kept (warn failures included): the batch view's columns */
   passedView: string;
   /** rows failing a drop or fail rule (or all rows on a failed batch-level drop rule):
-   *  `_row_id`, `_raw`, rules VARCHAR[] (every rule the row failed, warn included), messages VARCHAR[] */
+   *  `_row_id`, `_raw` (and `_source` when the batch has it), rules VARCHAR[] (every rule the row failed, warn included), messages VARCHAR[] */
   failuresView: string;
   passed: number;
   dropped: number;
@@ -153,20 +153,21 @@ export async function evaluate(input: EvaluateInput): Promise<EvaluateResult> {
     ...batchDropped.map((e) => lit(batchOutcomes.get(e)!.message)),
     ...rendered.map((r) => `CASE WHEN f.f${r.i} THEN ${r.message} END`),
   ];
+  const source = types.has('_source') ? ', b._source' : '';
   const listOf = (items: string[]): string => `list_filter([${items.join(', ')}]::VARCHAR[], x -> x IS NOT NULL)`;
   if (batchDropped.length > 0) {
     await q(
-      `CREATE OR REPLACE TEMP TABLE ${failures} AS SELECT b._row_id, b._raw, ${listOf(ruleList)} AS rules, ${listOf(messageList)} AS messages FROM ${batch} b LEFT JOIN ${flags} f ON f._row_id = b._row_id`,
+      `CREATE OR REPLACE TEMP TABLE ${failures} AS SELECT b._row_id, b._raw${source}, ${listOf(ruleList)} AS rules, ${listOf(messageList)} AS messages FROM ${batch} b LEFT JOIN ${flags} f ON f._row_id = b._row_id`,
       'failure rows',
     );
   } else if (blocking.length > 0) {
     await q(
-      `CREATE OR REPLACE TEMP TABLE ${failures} AS SELECT b._row_id, b._raw, ${listOf(ruleList)} AS rules, ${listOf(messageList)} AS messages FROM ${batch} b JOIN ${flags} f ON f._row_id = b._row_id WHERE ${blocking.map((r) => `f.f${r.i}`).join(' OR ')}`,
+      `CREATE OR REPLACE TEMP TABLE ${failures} AS SELECT b._row_id, b._raw${source}, ${listOf(ruleList)} AS rules, ${listOf(messageList)} AS messages FROM ${batch} b JOIN ${flags} f ON f._row_id = b._row_id WHERE ${blocking.map((r) => `f.f${r.i}`).join(' OR ')}`,
       'failure rows',
     );
   } else {
     await q(
-      `CREATE OR REPLACE TEMP TABLE ${failures} AS SELECT _row_id, _raw, CAST([] AS VARCHAR[]) AS rules, CAST([] AS VARCHAR[]) AS messages FROM ${batch} WHERE false`,
+      `CREATE OR REPLACE TEMP TABLE ${failures} AS SELECT _row_id, _raw${source.replace('b.', '')}, CAST([] AS VARCHAR[]) AS rules, CAST([] AS VARCHAR[]) AS messages FROM ${batch} WHERE false`,
       'failure rows',
     );
   }

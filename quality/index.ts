@@ -7,7 +7,7 @@ export * from './types';
 export { checkSuite, verifySuite } from './suite-check';
 export { evaluate } from './evaluate';
 export type { EvaluateInput, EvaluateResult } from './evaluate';
-export { validateJsonRecords } from './json-schema';
+export { validateJsonRecords, jsonValidator, renderAjvError } from './json-schema';
 export {
   QUARANTINE_TABLE,
   quarantineDefinition,
@@ -15,9 +15,10 @@ export {
   replayQuarantine,
 } from './quarantine';
 export type { ReplayOptions, ReplayResult } from './quarantine';
-export { METRICS_TABLE, metricsDefinition, recordMetrics, loadReportRun } from './metrics';
-export { renderReport, writeReport } from './report';
+export { METRICS_TABLE, TOTALS_EXPECTATION, metricsDefinition, recordMetrics, loadReportRun } from './metrics';
+export type { Totals } from './metrics';
+export { renderReport, writeReport, escapeHtml, invariantHolds } from './report';
 export type { ReportRun, ReportDataset } from './report';
 export { readRawFile, RawFileError } from './raw-read';
-export type { RawFormat } from './raw-read';
+export type { RawFormat, RawRead } from './raw-read';
 export type { QWarehouse } from './lakehouse-port';

@@ -38,7 +38,9 @@ export interface QTable {
     },
   ): Promise<QCommitResult>;
   registerView(conn: DuckDBConnection, viewName: string, opts?: { version?: number; predicate?: string }): Promise<unknown>;
+  delete(predicate: string, opts?: { txn?: { appId: string; version: number } }): Promise<QCommitResult>;
   count(predicate?: string): Promise<number>;
+  query<T = Record<string, unknown>>(sql: string, opts?: { version?: number; predicate?: string }): Promise<T[]>;
 }
 
 export interface QEngine {
