@@ -195,3 +195,27 @@ export async function versionAt(store: ObjectStore, table: string, listing: LogL
 }
 
 export type { LogEntry };
+
+/**
+ * Advance a snapshot to the latest version by replaying only the newer commits (no checkpoint
+ * read), or return it unchanged when nothing was committed since.
+ */
+export async function updateSnapshot(store: ObjectStore, snap: Snapshot, opts: { io: CheckpointIO; listing?: LogListing }): Promise<Snapshot> {
+  const listing = opts.listing ?? (await listLog(store, snap.table));
+  if (listing.latest === snap.version) return snap;
+  if (listing.latest < snap.version) return loadSnapshot(store, { table: snap.table, io: opts.io, listing });
+  for (let v = snap.version + 1; v <= listing.latest; v++) {
+    // Commits cleaned up behind a newer checkpoint: load from the checkpoint instead.
+    if (!listing.commits.has(v)) return loadSnapshot(store, { table: snap.table, io: opts.io, listing });
+  }
+  const state = new ReplayState(snap.table);
+  state.protocol = snap.protocol;
+  state.metadata = snap.metadata;
+  state.files = new Map(snap.fileMap);
+  state.tombstones = new Map(snap.tombstones);
+  state.txns = new Map(snap.txns);
+  const entries = await readLog(store, { table: snap.table, from: snap.version + 1, to: listing.latest, listing });
+  for (const e of entries) for (const a of e.actions) state.apply(a, e.version, String(e.version));
+  checkReadable(snap.table, listing.latest, state.protocol!, state.metadata);
+  return new Snapshot(snap.table, listing.latest, state.protocol!, state.metadata!, state.files, state.txns, state.tombstones, entries[entries.length - 1].timestamp);
+}

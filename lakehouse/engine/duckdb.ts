@@ -7,16 +7,10 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { literal } from '../delta/schema';
 import { toJs } from './values';
 
-/** What the engine needs to reach an S3 endpoint (structurally the storage layer's S3Options). */
-export interface EngineS3Options {
-  /** http(s)://host:port */
-  endpoint?: string;
-  region?: string;
-  accessKeyId?: string;
-  secretAccessKey?: string;
-  forcePathStyle?: boolean;
-  useSsl?: boolean;
-}
+import type { S3Options } from '../storage';
+
+/** The storage layer's S3Options (endpoint http(s)://host:port; TLS follows the endpoint's scheme). */
+export type EngineS3Options = S3Options;
 
 export interface EngineOptions {
   memoryLimit?: string;
@@ -90,11 +84,12 @@ export class Engine {
     const parts = ['TYPE s3', 'PROVIDER config'];
     if (s3.accessKeyId) parts.push(`KEY_ID ${literal(s3.accessKeyId)}`);
     if (s3.secretAccessKey) parts.push(`SECRET ${literal(s3.secretAccessKey)}`);
+    if (s3.sessionToken) parts.push(`SESSION_TOKEN ${literal(s3.sessionToken)}`);
     parts.push(`REGION ${literal(s3.region ?? 'us-east-1')}`);
     if (s3.endpoint) {
       const url = new URL(s3.endpoint);
       parts.push(`ENDPOINT ${literal(url.host)}`);
-      parts.push(`USE_SSL ${s3.useSsl ?? url.protocol === 'https:'}`);
+      parts.push(`USE_SSL ${url.protocol === 'https:'}`);
     }
     parts.push(`URL_STYLE ${literal(s3.forcePathStyle === false ? 'vhost' : 'path')}`);
     if (scope) parts.push(`SCOPE ${literal(scope)}`);
