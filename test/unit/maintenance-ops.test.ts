@@ -1,0 +1,198 @@
+/**
+ * Table maintenance against tables written by delta-rs (an independent writer and reader):
+ * our analyze/optimize/zorder/vacuum/restore/log cleanup run on them, and delta-rs must read
+ * the result with the same rows at every step.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Engine } from '../../lakehouse/engine/duckdb';
+import { DuckDBCheckpointIO } from '../../lakehouse/engine/checkpoint-io';
+import { loadSnapshot } from '../../lakehouse/delta/snapshot';
+import { writeCheckpoint } from '../../lakehouse/delta/checkpoint';
+import { LocalStore } from '../../lakehouse/storage/local';
+import { analyze, cleanupExpiredLogs, filesForPredicate, optimize, restoreTable, vacuum, zorder, type TableHandle } from '../../lakehouse/maintenance';
+
+const PY = path.resolve(__dirname, '../../.infra/venv/bin/python');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'fl-maint-unit-'));
+let engine: Engine;
+beforeAll(async () => {
+  engine = await Engine.create({ threads: 1 });
+});
+afterAll(async () => {
+  await engine?.close();
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+const py = (script: string): string => execFileSync(PY, ['-c', script], { encoding: 'utf8' }).trim();
+
+/** `n` appends of `per` rows each (ids from `from`), partitioned by day d0/d1, x/y pseudo-random. */
+function deltaAppends(dir: string, from: number, n: number, per: number): void {
+  py(`
+import pyarrow as pa
+from deltalake import write_deltalake
+start = ${from}
+for k in range(${n}):
+    ids = list(range(start, start + ${per}))
+    start += ${per}
+    t = pa.table({'id': pa.array(ids, pa.int64()), 'x': pa.array([(i * 7919) % 100 for i in ids], pa.int64()),
+                  'y': pa.array([(i * 104729) % 97 for i in ids], pa.int64()), 'day': pa.array(['d%d' % (i % 2) for i in ids])})
+    write_deltalake(${JSON.stringify(dir)}, t, mode='append', partition_by=['day'])
+`);
+}
+
+/** delta-rs: version, sorted ids, active file count (optionally at a version / with a filter). */
+function deltaRead(dir: string, opts: { version?: number; filter?: string } = {}): { version: number; ids: number[]; files: number } {
+  return JSON.parse(
+    py(`
+import json, pyarrow.dataset as ds
+from deltalake import DeltaTable
+t = DeltaTable(${JSON.stringify(dir)}${opts.version === undefined ? '' : `, version=${opts.version}`})
+tbl = t.to_pyarrow_dataset().to_table(${opts.filter ? `filter=${opts.filter}` : ''})
+print(json.dumps({'version': t.version(), 'ids': sorted(tbl.column('id').to_pylist()), 'files': len(t.file_uris())}))
+`),
+  );
+}
+
+function handle(dir: string): TableHandle {
+  const store = new LocalStore(dir);
+  const io = new DuckDBCheckpointIO(engine);
+  const h = {
+    name: path.basename(dir),
+    store,
+    engine,
+    snapshot: (at?: { version?: number; timestamp?: string | Date | number }) => loadSnapshot(store, { table: path.basename(dir), io, version: at?.version, timestamp: at?.timestamp }),
+    checkpoint: async () => (await writeCheckpoint(store, await h.snapshot(), io)).version,
+  };
+  return h as unknown as TableHandle;
+}
+
+const range = (a: number, b: number): number[] => Array.from({ length: b - a }, (_, i) => a + i);
+
+describe('maintenance on a delta-rs table (local disk)', () => {
+  const dir = path.join(tmp, 'events');
+  let t: TableHandle;
+  let preOptimizeVersion = 0;
+
+  it('analyze counts files per partition from the snapshot and flags small files', async () => {
+    deltaAppends(dir, 0, 6, 50); // versions 0..5, each adds one file to d0 and one to d1
+    t = handle(dir);
+    const a = await analyze(t, { targetFileSize: 1024 * 1024, minSmallFiles: 4 });
+    const rs = deltaRead(dir);
+    expect(a.version).toBe(rs.version);
+    expect(a.files).toBe(rs.files);
+    expect(a.partitions.map((p) => [p.partition, p.files, p.rows])).toEqual([
+      ['day=d0', 6, 150],
+      ['day=d1', 6, 150],
+    ]);
+    expect(a.rows).toBe(rs.ids.length);
+    expect(a.needsCompaction).toBe(true);
+    expect(a.reason).toMatch(/2 of 2 partition\(s\) need compaction/);
+    const relaxed = await analyze(t, { targetFileSize: 1024 * 1024, minSmallFiles: 7 });
+    expect(relaxed.needsCompaction).toBe(false);
+  });
+
+  it('optimize lowers the file count, keeps the rows, and time travel still reads the old version', async () => {
+    preOptimizeVersion = (await t.snapshot()).version;
+    const before = deltaRead(dir);
+    const r = await optimize(t, { targetFileSize: 1024 * 1024 });
+    expect(r.conflicts).toBe(0);
+    expect(r.partitions.map((p) => p.status)).toEqual(['rewritten', 'rewritten']);
+    const after = deltaRead(dir);
+    expect(after.files).toBe(2);
+    expect(r.filesAfter).toBe(2);
+    expect(after.ids).toEqual(before.ids);
+    expect(deltaRead(dir, { version: preOptimizeVersion })).toEqual({ ...before });
+    const snap = await t.snapshot();
+    expect(snap.files.every((f) => f.dataChange === false)).toBe(true);
+    // nothing left to do: a second run commits nothing
+    const again = await optimize(t, { targetFileSize: 1024 * 1024 });
+    expect(again.partitions).toHaveLength(0);
+    expect((await t.snapshot()).version).toBe(snap.version);
+  });
+
+  it('restore brings back the pre-optimize file set in a new commit', async () => {
+    const v = (await t.snapshot()).version;
+    const r = await restoreTable(t, { version: preOptimizeVersion });
+    expect(r.version).toBe(v + 1);
+    expect(r.metrics.numRestoredFiles).toBe(12);
+    expect(r.metrics.numRemovedFiles).toBe(2);
+    const rs = deltaRead(dir);
+    expect(rs.files).toBe(12);
+    expect(rs.ids).toEqual(range(0, 300));
+    // and forward again to the optimized state
+    await restoreTable(t, { version: v });
+    expect(deltaRead(dir).files).toBe(2);
+  });
+
+  it('vacuum refuses a short retention, lists with dryRun, and deletes exactly the unreferenced old files', async () => {
+    await expect(vacuum(t, { retentionHours: 1 })).rejects.toThrow(/below the safe minimum/);
+    // an untracked old file (failed write long ago) and a fresh one (an in-flight write)
+    mkdirSync(path.join(dir, 'day=d0'), { recursive: true });
+    writeFileSync(path.join(dir, 'day=d0', 'orphan-old.parquet'), 'x');
+    const old = new Date(Date.now() - 10 * 24 * 3600_000);
+    utimesSync(path.join(dir, 'day=d0', 'orphan-old.parquet'), old, old);
+    writeFileSync(path.join(dir, 'day=d0', 'inflight-new.parquet'), 'y');
+
+    const future = new Date(Date.now() + 10 * 60_000); // written after the cutoff
+    utimesSync(path.join(dir, 'day=d0', 'inflight-new.parquet'), future, future);
+
+    const store = new LocalStore(dir);
+    const listed = (await store.list('')).filter((o) => !o.key.startsWith('_delta_log/')).map((o) => o.key);
+    const active = new Set((await t.snapshot()).files.map((f) => decodeURIComponent(f.path)));
+    // 7 days: the compacted-away files were removed minutes ago, so only the old orphan goes
+    const week = await vacuum(t, { dryRun: true });
+    expect(week.files.map((f) => f.key)).toEqual(['day=d0/orphan-old.parquet']);
+    expect(week.files[0].size).toBe(1);
+    // forced to 0 h: every file outside the current snapshot, except the one newer than the cutoff
+    const expected = listed.filter((k) => !active.has(k) && k !== 'day=d0/inflight-new.parquet').sort();
+    expect(expected.length).toBe(12 + 1);
+    const real = await vacuum(t, { retentionHours: 0, force: true });
+    expect(real.files.map((f) => f.key).sort()).toEqual(expected);
+    const remaining = (await store.list('')).filter((o) => !o.key.startsWith('_delta_log/')).map((o) => o.key).sort();
+    expect(remaining).toEqual(listed.filter((k) => !expected.includes(k)).sort());
+    expect(real.bytes).toBe(real.files.reduce((s, f) => s + f.size, 0));
+    expect(real.commits).toHaveLength(2);
+    expect(deltaRead(dir).ids).toEqual(range(0, 300));
+  });
+
+  it('expired-log cleanup drops only commits before a checkpoint older than the retention', async () => {
+    const cp = await t.checkpoint();
+    deltaAppends(dir, 300, 2, 10);
+    const latest = (await t.snapshot()).version;
+    const dry = await cleanupExpiredLogs(t, { retentionMs: 0, now: () => new Date(Date.now() + 1000), dryRun: true });
+    expect(dry.fromCheckpoint).toBe(cp);
+    expect(dry.deleted.filter((k) => k.endsWith('.json'))).toHaveLength(cp);
+    const kept = await cleanupExpiredLogs(t, { now: () => new Date() }); // default 30 days: nothing expired
+    expect(kept.deleted).toEqual([]);
+    await cleanupExpiredLogs(t, { retentionMs: 0, now: () => new Date(Date.now() + 1000) });
+    expect(deltaRead(dir).ids).toEqual(range(0, 320));
+    expect(deltaRead(dir, { version: cp }).ids).toEqual(range(0, 300));
+    expect((await t.snapshot({ version: latest - 1 })).version).toBe(latest - 1);
+  });
+});
+
+describe('zorder (local disk)', () => {
+  it('a point query on both columns reads fewer files after Z-ordering, with the same answer', async () => {
+    const dir = path.join(tmp, 'points');
+    deltaAppends(dir, 0, 8, 250); // 2000 rows, 8 files per partition, x and y spread over every file
+    const t = handle(dir);
+    const pred = "day = 'd0' AND x = 42 AND y = 17";
+    const filter = "(ds.field('day') == 'd0') & (ds.field('x') == 42) & (ds.field('y') == 17)";
+    const before = await filesForPredicate(t, pred);
+    const answer = deltaRead(dir, { filter }).ids;
+    const r = await zorder(t, ['x', 'y'], { rowsPerFile: 100 });
+    expect(r.partitions.map((p) => p.status)).toEqual(['rewritten', 'rewritten']);
+    const after = await filesForPredicate(t, pred);
+    expect(before.filesScanned).toBe(8);
+    expect(after.filesScanned).toBeLessThan(before.filesScanned);
+    expect(after.filesTotal).toBe(20);
+    expect(deltaRead(dir, { filter }).ids).toEqual(answer);
+    expect(deltaRead(dir).ids).toEqual(range(0, 2000));
+    // already Z-ordered by these columns: nothing to do
+    expect((await zorder(t, ['x', 'y'], { rowsPerFile: 100 })).partitions).toHaveLength(0);
+    console.log(`zorder point query ${pred}: files scanned ${before.filesScanned}/${before.filesTotal} before, ${after.filesScanned}/${after.filesTotal} after`);
+  });
+});
