@@ -176,7 +176,8 @@ export function parsePredicate(src: string): Expr {
     const t = peek();
     let column: string;
     if (t.t === 'qid') column = t.v;
-    else if (t.t === 'id' && !KEYWORDS.has(t.v.toUpperCase())) column = t.v;
+    // 'date' and 'timestamp' are common column names: keywords only when a string follows.
+    else if (t.t === 'id' && (!KEYWORDS.has(t.v.toUpperCase()) || (['DATE', 'TIMESTAMP'].includes(t.v.toUpperCase()) && toks[p + 1].t !== 'str'))) column = t.v;
     else return fail('expected a column name');
     p++;
     if (kw('IS')) {

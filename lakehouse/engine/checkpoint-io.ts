@@ -108,7 +108,7 @@ export class DuckDBCheckpointIO implements CheckpointIO {
       const conn = await this.engine.connect();
       try {
         await this.engine.run(
-          `COPY (SELECT ${ACTION_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM read_json(${literal(ndjson)}, format='newline_delimited', columns=${columns}, maximum_object_size=268435456)) ` +
+          `COPY (SELECT ${ACTION_COLUMNS.map((c) => `"${c}"`).join(', ')} FROM read_json(${literal(ndjson)}, format='newline_delimited', columns=${columns})) ` +
             `TO ${literal(target)} (FORMAT parquet, COMPRESSION zstd)`,
           conn,
         );

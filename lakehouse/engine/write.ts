@@ -68,11 +68,13 @@ export async function writeFiles(engine: Engine, opts: WriteFilesOptions): Promi
     `COMPRESSION ${opts.compression ?? 'zstd'}`,
     'RETURN_STATS true',
     `FILENAME_PATTERN ${literal(`part-${writeId}-{uuid}`)}`,
-    `FILE_SIZE_BYTES ${Math.max(1024 * 1024, opts.targetFileSizeBytes ?? DEFAULT_TARGET_FILE_SIZE)}`,
     'ROW_GROUP_SIZE 122880',
     'APPEND',
   ];
+  // DuckDB cannot rotate files inside PARTITION_BY: a partitioned write makes about one file per
+  // partition, and the target size applies to unpartitioned tables (compaction evens the rest).
   if (opts.partitionColumns.length > 0) copyOpts.push(`PARTITION_BY (${opts.partitionColumns.map(ident).join(', ')})`);
+  else copyOpts.push(`FILE_SIZE_BYTES ${Math.max(64 * 1024, opts.targetFileSizeBytes ?? DEFAULT_TARGET_FILE_SIZE)}`);
   const sql = `COPY (${select}) TO ${literal(target)} (${copyOpts.join(', ')})`;
   const types = new Map(opts.fields.map((f) => [f.name, f.type]));
   try {
@@ -211,14 +213,24 @@ function statValue(type: DeltaType, raw: string | null | undefined, side: 'min' 
     case 'binary':
       return undefined;
     default: {
-      // decimal(p,s): a JSON number, only where a double holds every digit (p <= 15).
-      const p = Number(/^decimal\((\d+)/.exec(type)?.[1] ?? 99);
+      // decimal(p,s): a JSON number, only when the double holds the exact value (else no bound).
       const n = Number(raw);
-      if (p > 15) return undefined;
-      if (!Number.isFinite(n)) return undefined;
+      if (!Number.isFinite(n) || !sameDecimal(String(n), raw)) return undefined;
       return n;
     }
   }
+}
+
+function sameDecimal(a: string, b: string): boolean {
+  const norm = (x: string): string => {
+    let [i, f = ''] = x.replace(/^\+/, '').split('.');
+    const neg = i.startsWith('-');
+    i = i.replace(/^-/, '').replace(/^0+(?=\d)/, '');
+    f = f.replace(/0+$/, '');
+    const s = f ? `${i}.${f}` : i;
+    return neg && s !== '0' ? `-${s}` : s;
+  };
+  return !/e/i.test(a) && norm(a) === norm(b);
 }
 
 /**

@@ -225,8 +225,9 @@ export class HdfsStore implements ObjectStore {
       if (f.exception === 'FileNotFoundException' || f.status === 404) return new NotFoundError(this.url, key);
       return new StorageError(this.url, key, `${where} failed: ${f.exception}: ${f.message}`, isRetryableFailure(f), { cause: err });
     }
-    const e = err as { code?: string; message?: string };
-    const why = e?.code === 'ECONNREFUSED' ? 'connection refused (is HDFS up? `npm run infra -- up --with hdfs`)' : `${e?.code ?? ''} ${e?.message ?? String(err)}`.trim();
+    const e = err as { code?: string; message?: string; address?: string; port?: number };
+    const peer = e?.address && e?.port ? ` by ${e.address}:${e.port}${e.port === this.shared.loc.httpPort ? ' (NameNode)' : ' (DataNode)'}` : '';
+    const why = e?.code === 'ECONNREFUSED' ? `connection refused${peer} (is HDFS up? \`npm run infra -- up --with hdfs\`)` : `${e?.code ?? ''} ${e?.message ?? String(err)}`.trim();
     return new StorageError(this.url, key, `${where} failed: ${why}`, isTransientNetworkError(err), { cause: err });
   }
 
@@ -281,8 +282,9 @@ export class HdfsStore implements ObjectStore {
     const target = this.abs(key);
     const bytes = toBytes(body);
     const tmp = await this.run(key, 'putIfAbsent (write)', () => this.stage(key, bytes));
+    let renamed = false;
     try {
-      return await this.run(key, 'putIfAbsent (rename)', async (attempt) => {
+      return (renamed = await this.run(key, 'putIfAbsent (rename)', async (attempt) => {
         try {
           await this.call('PUT', this.nameNodeUrl(tmp, 'RENAME', { destination: target, renameoptions: 'NONE' }));
           return true;
@@ -295,9 +297,9 @@ export class HdfsStore implements ObjectStore {
           }
           throw err;
         }
-      });
+      }));
     } finally {
-      await this.removeQuietly(tmp); // a no-op once renamed
+      if (!renamed) await this.removeQuietly(tmp); // lost the race, or failed: drop the staged copy
     }
   }
 

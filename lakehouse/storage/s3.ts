@@ -51,6 +51,8 @@ export interface S3Options {
   multipartThresholdBytes?: number;
   /** Multipart part size (default 16 MiB; S3 needs >= 5 MiB except the last part). */
   partSizeBytes?: number;
+  /** Keys per ListObjectsV2 page (default and S3 maximum 1000). */
+  listPageSize?: number;
 }
 
 const MiB = 1024 * 1024;
@@ -281,7 +283,7 @@ export class S3Store implements ObjectStore {
     let ContinuationToken: string | undefined;
     do {
       const res = await this.call(prefix, 'list', () =>
-        this.shared.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken })),
+        this.shared.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken, MaxKeys: this.shared.options.listPageSize })),
       );
       for (const o of res.Contents ?? []) {
         if (!o.Key || o.Key.endsWith('/')) continue; // folder markers made by other tools
