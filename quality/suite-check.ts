@@ -191,9 +191,13 @@ export async function verifySuite(
         case 'column_pair':
           await probe(`SELECT ${ident(e.left)} ${e.op} ${ident(e.right)} FROM ${ident(tag)}`, `'${e.left}' and '${e.right}' do not compare`);
           break;
-        case 'sql':
-          await probe(`SELECT CAST((${e.expression}) AS BOOLEAN) FROM ${ident(tag)}`, `expression does not parse or bind in DuckDB`);
+        case 'sql': {
+          await probe(`SELECT (${e.expression}) AS v FROM ${ident(tag)}`, `expression does not parse or bind in DuckDB`);
+          const r = await conn.runAndReadAll(`DESCRIBE SELECT (${e.expression}) AS v FROM ${ident(tag)}`);
+          const type = String(r.getRowObjectsJson()[0]?.column_type);
+          if (type !== 'BOOLEAN') fail(`expression must be boolean (true = pass) but is ${type}`);
           break;
+        }
         default:
           break;
       }
