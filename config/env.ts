@@ -38,6 +38,8 @@ export interface Config {
   duckdb: { memoryLimit: string; threads: number; tempDirectory: string; extensionDirectory: string };
   worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number };
   backupTarget: string | undefined;
+  /** S3 endpoint and credentials of the backup site (the second MinIO by default), used when backupTarget is s3://. */
+  backupS3: S3Config;
   ports: { temporal: number; temporalUi: number; minio: number; minioConsole: number; minio2: number; minio2Console: number; kafka: number; kafkaController: number; hdfsNameNodeRpc: number; hdfsNameNodeHttp: number; hdfsDataNode: number; hdfsDataNodeHttp: number; hdfsDataNodeIpc: number };
 }
 
@@ -151,11 +153,26 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
       maxConcurrentWorkflowTasks: int(env, 'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS', 40, 1, 10000),
     },
     backupTarget: backup ? location(env, 'FINANCELAKE_BACKUP_TARGET', backup, root) : undefined,
+    backupS3: backupS3(env, ports.minio2),
     ports,
+  };
+}
+
+function backupS3(env: Env, minio2Port: number): S3Config {
+  const endpoint = str(env, 'BACKUP_S3_ENDPOINT', `http://127.0.0.1:${minio2Port}`);
+  if (!/^https?:\/\/[^/]+/.test(endpoint)) throw new ConfigError('BACKUP_S3_ENDPOINT', `expected http(s)://host:port, got "${endpoint}"`);
+  return {
+    endpoint,
+    region: str(env, 'BACKUP_S3_REGION', str(env, 'S3_REGION', 'us-east-1')),
+    accessKeyId: str(env, 'BACKUP_S3_ACCESS_KEY_ID', str(env, 'S3_ACCESS_KEY_ID', str(env, 'MINIO_ROOT_USER', 'financelake'))),
+    secretAccessKey: str(env, 'BACKUP_S3_SECRET_ACCESS_KEY', str(env, 'S3_SECRET_ACCESS_KEY', str(env, 'MINIO_ROOT_PASSWORD', 'financelake-local-only'))),
+    forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', true),
+    useSsl: endpoint.startsWith('https://'),
   };
 }
 
 /** The config with secrets masked, safe to print or log. */
 export function redact(config: Config): Config {
-  return { ...config, s3: { ...config.s3, secretAccessKey: '***', accessKeyId: config.s3.accessKeyId ? `${config.s3.accessKeyId.slice(0, 2)}***` : '' } };
+  const mask = (c: S3Config): S3Config => ({ ...c, secretAccessKey: '***', accessKeyId: c.accessKeyId ? `${c.accessKeyId.slice(0, 2)}***` : '' });
+  return { ...config, s3: mask(config.s3), backupS3: mask(config.backupS3) };
 }
