@@ -30,11 +30,12 @@ const EXISTING_IDS = ['t6'];
 const CURRENCIES = ['USD', 'EUR', 'GBP'];
 const NOW = new Date('2024-03-01T20:00:00Z');
 
-type RowRule = { e: Omit<Expectation, 'severity' | 'name'>; fails: (r: Row, i: number, all: Row[]) => boolean; existing?: boolean };
+type RuleBody = Expectation extends infer T ? (T extends unknown ? Omit<T, 'severity' | 'name'> : never) : never;
+type RowRule = { e: RuleBody; fails: (r: Row, i: number, all: Row[]) => boolean; existing?: boolean };
 const seenBefore = (r: Row, i: number, all: Row[]): boolean => r.id !== null && all.slice(0, i).some((x) => x.id === r.id);
 const ROW_RULES: Record<string, RowRule> = {
   not_null: { e: { rule: 'not_null', column: 'id' }, fails: (r) => r.id === null },
-  not_null_empty: { e: { rule: 'not_null', column: 'id', treatEmptyAsNull: true } as never, fails: (r) => r.id === null || String(r.id).trim() === '' },
+  not_null_empty: { e: { rule: 'not_null', column: 'id', treatEmptyAsNull: true }, fails: (r) => r.id === null || String(r.id).trim() === '' },
   unique_in_batch: { e: { rule: 'unique', columns: ['id'] }, fails: seenBefore },
   unique_vs_existing: { e: { rule: 'unique', columns: ['id'] }, fails: (r, i, all) => seenBefore(r, i, all) || EXISTING_IDS.includes(String(r.id)), existing: true },
   unique_pair: { e: { rule: 'unique', columns: ['id', 'customer_id'] }, fails: (r, i, all) => r.id !== null && r.customer_id !== null && all.slice(0, i).some((x) => x.id === r.id && x.customer_id === r.customer_id) },
