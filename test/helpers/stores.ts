@@ -106,6 +106,13 @@ export async function freshStore(kind: Backend, label = 'store'): Promise<Object
 export async function disposeStores(): Promise<void> {
   const all = created.splice(0);
   await Promise.all(all.map((c) => dispose(c).catch(() => undefined)));
+  // Each test file has its own RUN_ID (modules are isolated per file): drop its HDFS folder too.
+  if (all.some((c) => c.kind === 'hdfs')) await hdfsDeleteTree(`/financelake-test/${RUN_ID}`).catch(() => undefined);
+}
+
+async function hdfsDeleteTree(hdfsPath: string): Promise<void> {
+  const { httpPort, user } = hdfsOptions();
+  await fetch(`http://127.0.0.1:${httpPort}/webhdfs/v1${hdfsPath}?op=DELETE&recursive=true&user.name=${encodeURIComponent(user)}`, { method: 'DELETE' });
 }
 
 async function dispose({ kind, url }: Created): Promise<void> {
@@ -120,8 +127,5 @@ async function dispose({ kind, url }: Created): Promise<void> {
     return;
   }
   // WebHDFS recursive DELETE: the ObjectStore deletes objects, not folders.
-  const store = new HdfsStore(url, hdfsOptions());
-  const { httpPort, user } = hdfsOptions();
-  await fetch(`http://127.0.0.1:${httpPort}/webhdfs/v1${store.rootPath}?op=DELETE&recursive=true&user.name=${encodeURIComponent(user)}`, { method: 'DELETE' });
-  store.destroy();
+  await hdfsDeleteTree(new HdfsStore(url, hdfsOptions()).rootPath);
 }

@@ -223,3 +223,29 @@ describe('HdfsStore over real sockets', () => {
     expect(renames).toBe(2);
   });
 });
+
+describe('HdfsStore listing', () => {
+  it('pages through LISTSTATUS_BATCH with startAfter, walks sub-folders and hides in-flight temp files', async () => {
+    const tree: Record<string, { name: string; dir?: boolean }[]> = {
+      '/wh/t': [{ name: '.f9.0a1b2c3d4e5f.fl-tmp' }, { name: 'f0' }, { name: 'f1' }, { name: 'f2' }, { name: 'f3' }, { name: 'sub', dir: true }],
+      '/wh/t/sub': [{ name: 'g' }],
+    };
+    const { port, hits } = await serve((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const dir = decodeURIComponent(url.pathname.slice('/webhdfs/v1'.length));
+      const entries = tree[dir] ?? [];
+      const after = url.searchParams.get('startAfter');
+      const from = after ? entries.findIndex((e) => e.name === after) + 1 : 0;
+      const page = entries.slice(from, from + 2); // a tiny dfs.ls.limit
+      const FileStatus = page.map((e) => ({ pathSuffix: e.name, type: e.dir ? 'DIRECTORY' : 'FILE', length: e.name.length, modificationTime: 1_700_000_000_000 }));
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ DirectoryListing: { partialListing: { FileStatuses: { FileStatus } }, remainingEntries: entries.length - from - page.length } }));
+    });
+    const store = new HdfsStore(`webhdfs://127.0.0.1:${port}/wh`, { retry: FAST });
+    const list = await store.list('t/');
+    store.destroy();
+    expect(list.map((o) => o.key)).toEqual(['t/f0', 't/f1', 't/f2', 't/f3', 't/sub/g']);
+    expect(list[0]).toEqual({ key: 't/f0', size: 2, modified: new Date(1_700_000_000_000) });
+    expect(hits.filter((h) => h.includes('/wh/t?'))).toHaveLength(3);
+    expect(hits.every((h) => h.includes('op=LISTSTATUS_BATCH'))).toBe(true);
+  });
+});
