@@ -335,7 +335,8 @@ export class DeltaTable {
     const pred = opts.predicate ? new FilePredicate(opts.predicate, fields, snap.partitionColumns) : undefined;
     const files = pred ? all.filter((f) => pred.mayMatch(f)) : all;
     const sql = await this.scan(snap, files, fields);
-    await this.engine.run(`CREATE OR REPLACE TEMP VIEW ${ident(viewName)} AS ${sql}${pred ? ` WHERE ${pred.sql()}` : ''}`, conn);
+    // Binding the view reads the files' schemas (union_by_name): a missing file shows up here.
+    await this.withMissingFileCheck(snap.version, files, () => this.engine.run(`CREATE OR REPLACE TEMP VIEW ${ident(viewName)} AS ${sql}${pred ? ` WHERE ${pred.sql()}` : ''}`, conn));
     return { filesTotal: all.length, filesScanned: files.length, bytesScanned: files.reduce((s, f) => s + f.size, 0) };
   }
 
@@ -345,7 +346,7 @@ export class DeltaTable {
     const view = `__delta_${randomUUID().replace(/-/g, '')}`;
     try {
       await this.registerView(conn, view, opts);
-      return await this.withMissingFileCheck(opts, () => this.engine.all<T>(sql.replace(/\{\{\s*table\s*\}\}/g, ident(view)), conn));
+      return await this.engine.all<T>(sql.replace(/\{\{\s*table\s*\}\}/g, ident(view)), conn);
     } finally {
       conn.closeSync();
     }
@@ -490,7 +491,7 @@ export class DeltaTable {
     const candidates = snap.files.filter((f) => pred.mayMatch(f));
     if (candidates.length === 0) return [];
     const sql = await this.scan(snap, candidates, fields, true);
-    const rows = await this.withMissingFileCheck({ version: snap.version }, () =>
+    const rows = await this.withMissingFileCheck(snap.version, candidates, () =>
       this.engine.all<{ f: string }>(`SELECT DISTINCT ${ident('__file')} AS f FROM (${sql}) WHERE ${pred.sql()}`, conn),
     );
     const hit = new Set(rows.map((r) => r.f));
@@ -505,19 +506,21 @@ export class DeltaTable {
   /** Rewrite `files` keeping the rows that do not match `pred` (SQL NULL counts as not matching). */
   private async keepRows(snap: Snapshot, files: AddFile[], pred: FilePredicate, fields: Field[], conn: DuckDBConnection): Promise<WrittenFiles> {
     const sql = await this.scan(snap, files, fields);
-    return writeFiles(this.engine, {
-      store: this.store,
-      query: `SELECT * FROM (${sql}) WHERE (${pred.sql()}) IS NOT TRUE`,
-      fields,
-      partitionColumns: snap.partitionColumns,
-      conn,
-      table: this.name,
-    });
+    return this.withMissingFileCheck(snap.version, files, () =>
+      writeFiles(this.engine, {
+        store: this.store,
+        query: `SELECT * FROM (${sql}) WHERE (${pred.sql()}) IS NOT TRUE`,
+        fields,
+        partitionColumns: snap.partitionColumns,
+        conn,
+        table: this.name,
+      }),
+    );
   }
 
   private async countRows(snap: Snapshot, files: AddFile[], fields: Field[], conn: DuckDBConnection): Promise<number> {
     const sql = await this.scan(snap, files, fields);
-    const r = await this.engine.all<{ n: number }>(`SELECT count(*) AS n FROM (${sql})`, conn);
+    const r = await this.withMissingFileCheck(snap.version, files, () => this.engine.all<{ n: number }>(`SELECT count(*) AS n FROM (${sql})`, conn));
     return Number(r[0].n);
   }
 
@@ -526,17 +529,16 @@ export class DeltaTable {
   }
 
   /** Turn DuckDB's "file not found" into MissingFileError naming the table, version and file. */
-  private async withMissingFileCheck<T>(at: { version?: number }, fn: () => Promise<T>): Promise<T> {
+  private async withMissingFileCheck<T>(version: number, files: AddFile[], fn: () => Promise<T>): Promise<T> {
     try {
       return await fn();
     } catch (err) {
       const msg = (err as Error).message ?? '';
       if (!/No files found|No such file|not found|does not exist|HTTP 404|Cannot open file/i.test(msg)) throw err;
-      const snap = await this.snapshot(at.version !== undefined ? { version: at.version } : undefined);
-      for (const f of snap.files) {
+      for (const f of files) {
         if (/^[a-z]+:\/\//i.test(f.path)) continue;
         const key = decodeURIComponent(f.path);
-        if (!(await this.store.head(key))) throw new MissingFileError(this.name, snap.version, key);
+        if (!(await this.store.head(key))) throw new MissingFileError(this.name, version, key);
       }
       throw err;
     }
