@@ -11,7 +11,6 @@ import {
   DuckDBCheckpointIO,
   LAST_CHECKPOINT_KEY,
   loadSnapshot,
-  LogError,
   serializeCommit,
   UnsupportedFeatureError,
   type Action,
