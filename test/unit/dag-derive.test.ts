@@ -115,3 +115,23 @@ describe('selectDag', () => {
     expect(() => selectDag(dag, { tasks: ['gold.nope'] })).toThrow(/unknown task\(s\): gold.nope/);
   });
 });
+
+describe('the real declarations (pipeline/datasets)', () => {
+  it('pass validation and give the edges the issue names', async () => {
+    const { validateDeclarations } = await import('../../activities/validate');
+    const dag = validateDeclarations();
+    const deps = Object.fromEntries(dag.tasks.map((t) => [t.id, t.deps]));
+    expect(deps['silver.transactions']).toEqual(expect.arrayContaining(['bronze.transactions', 'silver.customers']));
+    expect(deps['gold.customer_daily_activity']).toEqual(expect.arrayContaining(['silver.transactions', 'silver.customers']));
+    expect(deps['gold.technical_indicators']).toContain('gold.daily_ohlcv');
+    expect(deps['gold.risk_metrics']).toContain('gold.daily_ohlcv');
+    expect(deps['bronze.market_ticks']).toEqual([]);
+  });
+
+  it('a broken declaration is refused naming it', async () => {
+    const { validateDeclarations } = await import('../../activities/validate');
+    const { datasets } = await import('../../pipeline');
+    const decls = datasets().map((d) => (d.name === 'daily_ohlcv' ? { ...d, reads: [...d.reads, 'silver.nonexistent'] } : d));
+    expect(() => validateDeclarations(decls)).toThrow(/daily_ohlcv.*silver\.nonexistent/);
+  });
+});
