@@ -5,6 +5,7 @@
  * bounds and set values cast to the column type).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { jsonValidator } from './json-schema';
 import { duckType, errText, ident, lit, typeClass, typedLit } from './sql';
 import { type Expectation, type QualitySuite, RULES, SuiteError } from './types';
 
@@ -19,6 +20,7 @@ export function checkSuite(suite: QualitySuite, columns: Columns, references?: R
   if (suite.jsonSchema !== undefined && (typeof suite.jsonSchema !== 'object' || suite.jsonSchema === null)) {
     throw new SuiteError(dataset, undefined, 'jsonSchema must be an object');
   }
+  jsonValidator(suite);
   const byName = new Map(columns.map((c) => [c.name, c]));
   const seen = new Set<string>();
   suite.expectations.forEach((e, i) => {

@@ -120,3 +120,11 @@ describe('valid suites', () => {
     for (const d of withSuites) await verifySuite(conn, d.quality!, d.schema, refs);
   });
 });
+
+describe('the JSON schema of a suite', () => {
+  it('is compiled by checkSuite, so a bad one is refused at startup', () => {
+    expect(() => checkSuite({ dataset: 'ticks', jsonSchema: { type: 'object', properties: { price: { type: 'decimal' } } }, expectations: [] }, COLUMNS)).toThrow(
+      /dataset 'ticks', expectation 'jsonSchema': does not compile/,
+    );
+  });
+});
