@@ -73,7 +73,10 @@ export function compareKeys(a: string, b: string): number {
 const TEMP_SUFFIX = '.fl-tmp';
 
 export function tempName(baseName: string): string {
-  return `.${baseName}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
+  // Shortened (by code point, never splitting a surrogate pair) so a long but legal name
+  // still leaves room for the suffix under the 255-byte file name limit.
+  const short = Array.from(baseName).slice(0, 60).join('');
+  return `.${short}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
 }
 
 export function isTempName(name: string): boolean {

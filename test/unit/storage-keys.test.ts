@@ -35,6 +35,9 @@ describe('keys', () => {
     expect(isTempName(a)).toBe(true);
     expect(isTempName('00000000000000000001.json')).toBe(false);
     expect(isTempName('.hidden')).toBe(false);
+    const long = tempName(`${'ü'.repeat(120)}.json`); // 241 bytes: a legal name on its own
+    expect(Buffer.byteLength(long)).toBeLessThanOrEqual(255);
+    expect(isTempName(long)).toBe(true);
   });
 
   it('normalises scope prefixes', () => {
