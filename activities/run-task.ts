@@ -36,7 +36,7 @@ export async function runTask(input: RunTaskInput): Promise<RunTaskResult> {
         engine,
         landing: config.landing,
         ...(config.kafka.enabled
-          ? { kafka: { brokers: config.kafka.brokers, clientId: config.kafka.clientId, topics: config.kafka.topics } }
+          ? { kafka: { brokers: config.kafka.brokers, clientId: config.kafka.clientId, topics: config.kafka.topics, ...(config.kafka.maxBatchMessages ? { maxBatchMessages: config.kafka.maxBatchMessages } : {}) } }
           : {}),
         heartbeat: beat,
       },

@@ -33,8 +33,8 @@ export interface Config {
   landing: string;
   s3: S3Config;
   temporal: { address: string; namespace: string; taskQueue: string; uiPort: number };
-  /** enabled: Kafka datasets consume the broker (FINANCELAKE_KAFKA); otherwise their landing-file fallback. topics: declared topic -> topic used (KAFKA_TOPIC_MAP 'a=b,c=d'). */
-  kafka: { brokers: string[]; clientId: string; enabled: boolean; topics: Record<string, string> };
+  /** enabled: Kafka datasets consume the broker (FINANCELAKE_KAFKA); otherwise their landing-file fallback. topics: declared topic -> topic used (KAFKA_TOPIC_MAP 'a=b,c=d'). maxBatchMessages: messages per bronze commit (KAFKA_MAX_BATCH_MESSAGES, default the pipeline's). */
+  kafka: { brokers: string[]; clientId: string; enabled: boolean; topics: Record<string, string>; maxBatchMessages: number | undefined };
   duckdb: { memoryLimit: string; threads: number; tempDirectory: string; extensionDirectory: string };
   worker: { maxConcurrentActivities: number; maxConcurrentWorkflowTasks: number };
   backupTarget: string | undefined;
@@ -141,7 +141,7 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
       taskQueue: str(env, 'TEMPORAL_TASK_QUEUE', 'financelake'),
       uiPort: ports.temporalUi,
     },
-    kafka: { brokers, clientId: str(env, 'KAFKA_CLIENT_ID', 'financelake'), enabled: bool(env, 'FINANCELAKE_KAFKA', false), topics: topicMap(env, 'KAFKA_TOPIC_MAP') },
+    kafka: { brokers, clientId: str(env, 'KAFKA_CLIENT_ID', 'financelake'), enabled: bool(env, 'FINANCELAKE_KAFKA', false), topics: topicMap(env, 'KAFKA_TOPIC_MAP'), maxBatchMessages: env.KAFKA_MAX_BATCH_MESSAGES ? int(env, 'KAFKA_MAX_BATCH_MESSAGES', 0, 1, 10_000_000) : undefined },
     duckdb: {
       memoryLimit: memory(env, 'DUCKDB_MEMORY_LIMIT', '1GB'),
       threads: int(env, 'DUCKDB_THREADS', 2, 1, 1024),

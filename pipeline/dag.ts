@@ -50,7 +50,8 @@ export type TaskState = 'pending' | 'running' | 'succeeded' | 'failed' | 'skippe
 
 export const DEFAULT_RETRY: RetrySpec = { maximumAttempts: 3, initialIntervalMs: 1_000, backoffCoefficient: 2, maximumIntervalMs: 30_000 };
 export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
-export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 60_000;
+/** The activity heartbeats every 5 s; 20 s without one means the worker died and another retries it. */
+export const DEFAULT_HEARTBEAT_TIMEOUT_MS = 20_000;
 
 export class DagError extends Error {
   constructor(message: string, readonly tasks: string[] = []) {
