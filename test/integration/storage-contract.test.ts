@@ -74,8 +74,9 @@ describe.each(BACKENDS)('ObjectStore contract on %s', (kind) => {
 
   it('concurrent putIfAbsent on one key: exactly one winner, and readers only ever see a whole body', async () => {
     const key = 'race/00000000000000000001.json';
-    // Bodies large enough to span several network writes, each filled with its racer's id.
-    const bodies = Array.from({ length: 8 }, (_, i) => Buffer.alloc(256 * 1024, 65 + i));
+    // Bodies large enough to span many network writes, each filled with its racer's id. (A plain
+    // WebHDFS CREATE overwrite=false on the final name fails this: readers catch the file half-written.)
+    const bodies = Array.from({ length: 8 }, (_, i) => Buffer.alloc(1024 * 1024, 65 + i));
     const seen: string[] = [];
     let racing = true;
     const reader = (async () => {
