@@ -63,6 +63,11 @@ export interface WriteOptions {
   conn?: DuckDBConnection;
   targetFileSizeBytes?: number;
   compression?: 'zstd' | 'snappy';
+  /**
+   * Base the transaction on this version instead of the latest (a read-modify-write that read
+   * it earlier): whatever was committed since is checked for conflicts as in a lost race.
+   */
+  readVersion?: number;
 }
 
 export interface HistoryEntry {
@@ -179,7 +184,7 @@ export class DeltaTable {
    * overwrite, or replaceWhere. Idempotent with `txn`.
    */
   async write(query: string, opts: WriteOptions = {}): Promise<CommitResult> {
-    const snap = await this.snapshot();
+    const snap = opts.readVersion !== undefined ? await this.snapshot({ version: opts.readVersion }) : await this.snapshot();
     checkWritable(this.name, snap.version, snap.protocol, snap.schema);
     if (opts.txn && (snap.txns.get(opts.txn.appId) ?? -1) >= opts.txn.version) return noop(snap.version);
     if (opts.replaceWhere !== undefined && opts.mode === 'overwrite') {
@@ -268,8 +273,8 @@ export class DeltaTable {
   }
 
   /** Delete the rows matching `predicate`: whole files on partition predicates, rewrites otherwise. */
-  async delete(predicate: Predicate, opts: { txn?: { appId: string; version: number } } = {}): Promise<CommitResult> {
-    const snap = await this.snapshot();
+  async delete(predicate: Predicate, opts: { txn?: { appId: string; version: number }; readVersion?: number } = {}): Promise<CommitResult> {
+    const snap = opts.readVersion !== undefined ? await this.snapshot({ version: opts.readVersion }) : await this.snapshot();
     checkWritable(this.name, snap.version, snap.protocol, snap.schema);
     if (opts.txn && (snap.txns.get(opts.txn.appId) ?? -1) >= opts.txn.version) return noop(snap.version);
     if (snap.properties['delta.appendOnly'] === 'true') throw new DeltaError(this.name, 'table is append-only (delta.appendOnly): delete refused');
