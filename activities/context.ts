@@ -36,7 +36,8 @@ async function open(config: Config): Promise<SharedContext> {
     ...(s3 ? { s3 } : {}),
   });
   try {
-    const warehouse = await Warehouse.open(config.warehouse, { engine, ...(s3 ? { s3 } : {}) });
+    const storeS3 = s3 ? { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: s3.forcePathStyle } : undefined;
+    const warehouse = await Warehouse.open(config.warehouse, { engine, ...(storeS3 ? { s3: storeS3 } : {}) });
     return { config, engine, warehouse };
   } catch (e) {
     await engine.close();

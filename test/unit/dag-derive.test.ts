@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, DagError, buildDag, renderDag, selectDag, type DagDeclaration } from '../../pipeline/dag';
 import { FAKE_DECLARATIONS } from './dag-fixtures';
+import { validateDeclarations } from '../../activities/validate';
+import { datasets } from '../../pipeline';
 
 const depsOf = (decls: DagDeclaration[]) => Object.fromEntries(buildDag(decls).tasks.map((t) => [t.id, t.deps]));
 
@@ -118,7 +120,6 @@ describe('selectDag', () => {
 
 describe('the real declarations (pipeline/datasets)', () => {
   it('pass validation and give the edges the issue names', async () => {
-    const { validateDeclarations } = await import('../../activities/validate');
     const dag = validateDeclarations();
     const deps = Object.fromEntries(dag.tasks.map((t) => [t.id, t.deps]));
     expect(deps['silver.transactions']).toEqual(expect.arrayContaining(['bronze.transactions', 'silver.customers']));
@@ -129,8 +130,6 @@ describe('the real declarations (pipeline/datasets)', () => {
   });
 
   it('a broken declaration is refused naming it', async () => {
-    const { validateDeclarations } = await import('../../activities/validate');
-    const { datasets } = await import('../../pipeline');
     const decls = datasets().map((d) => (d.name === 'daily_ohlcv' ? { ...d, reads: [...d.reads, 'silver.nonexistent'] } : d));
     expect(() => validateDeclarations(decls)).toThrow(/daily_ohlcv.*silver\.nonexistent/);
   });
