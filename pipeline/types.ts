@@ -3,7 +3,8 @@
  * orchestration (workflows, activities, CLI) exchanges with `runTask`. Pure types, no I/O.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { Engine, Field, Warehouse } from '../lakehouse';
+import type { Engine, Field, ObjectStore, Warehouse } from '../lakehouse';
+import type { S3Options } from '../lakehouse/storage';
 import type { QualitySuite } from '../quality';
 
 export type Layer = 'bronze' | 'silver' | 'gold';
@@ -90,6 +91,10 @@ export interface DatasetDeclaration {
   /** How each read is seen (default mode 'date'). */
   readSpecs?: Record<string, ReadSpec>;
   transformSql?: TransformSql;
+  /** Orchestration overrides for this dataset's tasks (pipeline/dag.ts applies defaults). */
+  retry?: Partial<{ maximumAttempts: number; initialIntervalMs: number; backoffCoefficient: number; maximumIntervalMs: number }>;
+  timeoutMs?: number;
+  heartbeatTimeoutMs?: number;
 }
 
 /** One node of the DAG: a dataset at one layer. */
@@ -115,6 +120,10 @@ export interface TaskContext {
   engine: Engine;
   /** local path or URL of the landing zone */
   landing: string;
+  /** the landing zone as a store (default: openStore(landing, { s3 })) */
+  landingStore?: ObjectStore;
+  /** credentials for an s3:// landing zone */
+  s3?: S3Options;
   /**
    * Without it, Kafka datasets read their `files` fallback from the landing zone.
    * `topics` maps a declared topic to the one actually used (tests isolate themselves with it).

@@ -1,0 +1,277 @@
+/**
+ * Bronze -> silver for one date, the same for every source dataset:
+ *   1. batch: every bronze row whose business date is D (late arrivals included), numbered;
+ *   2. typing: standardise each raw field, TRY_CAST it; a value that does not cast is a failure
+ *      naming the field (rows that could not be parsed at all carry their parse error);
+ *   3. the declaration's silver SQL (enrichment joins) over the typed rows;
+ *   4. duplicates on the business keys, within the batch and against earlier dates in silver;
+ *   5. the quality suite (quality/evaluate), JSON Schema for JSON-borne records;
+ *   6. passed rows replace partition D; failures go to silver.quarantine; metrics recorded.
+ * Invariant, checked before anything is written: rows in = passed + quarantined + duplicates.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { duckdbType, type Field } from '../../lakehouse';
+import {
+  evaluate,
+  recordMetrics,
+  recordQuarantine,
+  validateJsonRecords,
+  writeReport,
+  type ExpectationOutcome,
+  type QualitySuite,
+} from '../../quality';
+import { QualityFailure, SchemaMismatch } from '../errors';
+import type { DatasetDeclaration, TaskContext, TaskInput } from '../types';
+import { registerRead } from './reads';
+import { addDays, dateLiteral, fillTemplate, ident, literal } from './sql';
+import { ensureTable } from './tables';
+
+export class InvariantViolation extends Error {
+  constructor(dataset: string, date: string, counts: { rowsIn: number; passed: number; quarantined: number; duplicates: number }) {
+    super(
+      `invariant broken for ${dataset} ${date}: rows in ${counts.rowsIn} <> passed ${counts.passed} + quarantined ${counts.quarantined} + duplicates ${counts.duplicates}`,
+    );
+    this.name = 'InvariantViolation';
+  }
+}
+
+export interface SilverOutcome {
+  rowsIn: number;
+  passed: number;
+  quarantined: number;
+  duplicates: number;
+  tableVersion: number;
+  committed: boolean;
+  outcomes: ExpectationOutcome[];
+  qualityReport?: string;
+  details: Record<string, unknown>;
+}
+
+/** A JSON-text list literal of messages is built in SQL, so a field's raw value can be quoted in it. */
+function standardized(decl: DatasetDeclaration, f: Field): string {
+  const tpl = decl.standardize?.[f.name];
+  const raw = ident(f.name);
+  if (tpl) return `(${tpl.split('{{value}}').join(raw)})`;
+  return f.type === 'string' ? raw : `trim(${raw})`;
+}
+
+function typingSql(decl: DatasetDeclaration, date: string, batch: string): string {
+  const dateCol = decl.dateColumn ?? 'date';
+  const cols: string[] = [];
+  const errors: string[] = [];
+  for (const f of decl.sourceFields ?? []) {
+    const v = standardized(decl, f);
+    const cast = f.type === 'string' ? v : `TRY_CAST(${v} AS ${duckdbType(f.type)})`;
+    // the partition column is D by construction of the batch (bronze _date)
+    cols.push(`${f.name === dateCol ? dateLiteral(date) : cast} AS ${ident(f.name)}`);
+    if (f.type !== 'string') {
+      errors.push(
+        `CASE WHEN ${v} IS NOT NULL AND ${v} <> '' AND TRY_CAST(${v} AS ${duckdbType(f.type)}) IS NULL ` +
+          `THEN ${literal(`${f.name}: `)} || '''' || left(${ident(f.name)}, 80) || '''' || ${literal(` is not a valid ${f.type}`)} END`,
+      );
+    }
+  }
+  if (!(decl.sourceFields ?? []).some((f) => f.name === dateCol)) cols.push(`${dateLiteral(date)} AS ${ident(dateCol)}`);
+  const errList = errors.length ? `list_filter([${errors.join(', ')}], x -> x IS NOT NULL)` : 'CAST([] AS VARCHAR[])';
+  return `SELECT _row_id, _raw, _source, _parse_error, _format, ${cols.join(', ')}, ${errList} AS _cast_errors FROM ${batch}`;
+}
+
+async function scalar(conn: DuckDBConnection, sql: string): Promise<number> {
+  const r = await conn.runAndReadAll(sql);
+  return Number(r.getRowsJS()[0]?.[0] ?? 0);
+}
+
+async function columnsOf(conn: DuckDBConnection, relation: string): Promise<Map<string, string>> {
+  const r = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${relation}`);
+  return new Map(r.getRowObjectsJS().map((row) => [String(row.column_name), String(row.column_type)]));
+}
+
+/** Outcome rows for the checks silver makes before the suite (parse, cast, JSON Schema), for metrics and the report. */
+async function preOutcomes(conn: DuckDBConnection, evaluated: number): Promise<ExpectationOutcome[]> {
+  const r = await conn.runAndReadAll(`SELECT rule, count(*) AS n, any_value(message) AS sample FROM s_pre GROUP BY rule ORDER BY rule`);
+  return r.getRowObjectsJS().map((row) => {
+    const failed = Number(row.n);
+    return {
+      expectation: String(row.rule),
+      rule: String(row.rule).startsWith('cast_') ? 'type_cast' : String(row.rule),
+      severity: 'drop' as const,
+      evaluated,
+      failed,
+      failureFraction: evaluated ? failed / evaluated : 0,
+      outcome: 'dropped' as const,
+      sample: [{ message: row.sample }],
+      message: String(row.sample),
+    };
+  });
+}
+
+export async function runSilver(ctx: TaskContext, input: TaskInput, decl: DatasetDeclaration, conn: DuckDBConnection): Promise<SilverOutcome> {
+  const { date } = input;
+  const dateCol = decl.dateColumn ?? 'date';
+  const bronzeId = `bronze.${decl.name}`;
+  const silver = await ensureTable(ctx.warehouse, `silver.${decl.name}`);
+
+  // 1. the batch: bronze rows of business date D, numbered in delivery order
+  // bronze is partitioned by ingest date: select by _date (file stats let the scan skip files)
+  const bronzeTable = await ensureTable(ctx.warehouse, bronzeId);
+  const bronze = { version: await bronzeTable.version() };
+  await bronzeTable.registerView(conn, 's_bronze_scan', { version: bronze.version, predicate: `_date = ${literal(date)}` });
+  await conn.run(`CREATE OR REPLACE TEMP VIEW s_bronze AS SELECT * FROM s_bronze_scan WHERE _date = ${dateLiteral(date)}`);
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE s_batch AS SELECT CAST(row_number() OVER (ORDER BY _ingested_at, _batch_id, _line, _source) AS BIGINT) AS _row_id, * FROM s_bronze`,
+  );
+  const rowsIn = await scalar(conn, 'SELECT count(*) FROM s_batch');
+  ctx.heartbeat({ taskId: input.taskId, stage: 'typing', rowsIn });
+
+  // 2. typing
+  await conn.run(`CREATE OR REPLACE TEMP TABLE s_typed AS ${typingSql(decl, date, 's_batch')}`);
+
+  // 3. references and the declaration's transform
+  const refs: Record<string, string> = {};
+  const readVersions: Record<string, number> = { [bronzeId]: bronze.version };
+  const referenced = new Set(decl.reads.filter((r) => r !== bronzeId));
+  for (const e of decl.quality?.expectations ?? []) if (e.rule === 'foreign_key') referenced.add(e.reference);
+  for (const r of referenced) {
+    const reg = await registerRead(ctx.warehouse, conn, r, decl.readSpecs?.[r] ?? { mode: 'asof' }, date);
+    refs[r] = reg.view;
+    readVersions[r] = reg.version;
+  }
+  await conn.run('CREATE OR REPLACE TEMP VIEW s_typed_ok AS SELECT * FROM s_typed WHERE _parse_error IS NULL');
+  const schemaCols = decl.schema.map((f) => ident(f.name)).join(', ');
+  const transform = decl.transformSql?.silver
+    ? fillTemplate(decl.transformSql.silver, { typed: 's_typed_ok', date: dateLiteral(date), ...refs }, `silver SQL of ${decl.name}`)
+    : `SELECT _row_id, _raw, ${schemaCols} FROM s_typed_ok`;
+  await conn.run(`CREATE OR REPLACE TEMP TABLE s_rows AS ${transform}`);
+  const rowCols = await columnsOf(conn, 's_rows');
+  const missing = ['_row_id', '_raw', ...decl.schema.map((f) => f.name)].filter((c) => !rowCols.has(c));
+  if (missing.length) throw new SchemaMismatch(`silver.${decl.name}`, `the silver SQL does not produce ${missing.join(', ')}`);
+  const [nRows, nDistinct, nOk] = [
+    await scalar(conn, 'SELECT count(*) FROM s_rows'),
+    await scalar(conn, 'SELECT count(DISTINCT _row_id) FROM s_rows'),
+    await scalar(conn, 'SELECT count(*) FROM s_typed_ok'),
+  ];
+  if (nRows !== nOk || nDistinct !== nOk) {
+    throw new SchemaMismatch(`silver.${decl.name}`, `the silver SQL must yield one row per input row (got ${nRows} rows, ${nDistinct} distinct, for ${nOk} inputs)`);
+  }
+
+  // failures found before the suite: unparseable rows, values that do not cast, JSON Schema
+  await conn.run(`CREATE OR REPLACE TEMP TABLE s_pre (_row_id BIGINT, rule VARCHAR, message VARCHAR)`);
+  await conn.run(`INSERT INTO s_pre SELECT _row_id, 'parse', _parse_error FROM s_typed WHERE _parse_error IS NOT NULL`);
+  await conn.run(
+    `INSERT INTO s_pre SELECT _row_id, 'cast_' || split_part(m, ':', 1), m FROM (SELECT _row_id, unnest(_cast_errors) AS m FROM s_typed WHERE _parse_error IS NULL)`,
+  );
+  const suite: QualitySuite = decl.quality ?? { dataset: decl.name, expectations: [] };
+  if (suite.jsonSchema) await checkJsonSchema(conn, suite);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE s_pre_rows AS SELECT DISTINCT _row_id FROM s_pre`);
+
+  // 4. duplicates on the business keys: later copies within the batch, and keys already in silver for an earlier date
+  const keys = decl.keys ?? [];
+  await conn.run('CREATE OR REPLACE TEMP TABLE s_dups (_row_id BIGINT)');
+  let existingView: string | undefined;
+  if (keys.length) {
+    const keyList = keys.map(ident).join(', ');
+    const candidates = `SELECT * FROM s_rows WHERE _row_id NOT IN (SELECT _row_id FROM s_pre_rows) AND ${keys.map((k) => `${ident(k)} IS NOT NULL`).join(' AND ')}`;
+    await conn.run(
+      `INSERT INTO s_dups SELECT _row_id FROM (SELECT _row_id, row_number() OVER (PARTITION BY ${keyList} ORDER BY _row_id) AS rn FROM (${candidates})) WHERE rn > 1`,
+    );
+    if (!keys.includes(dateCol)) {
+      // first occurrence wins by business date: re-running an earlier date never loses its rows to a later one
+      await silver.registerView(conn, 's_existing_scan', { predicate: `${dateCol} < ${literal(date)}` });
+      await conn.run(`CREATE OR REPLACE TEMP VIEW s_existing AS SELECT * FROM s_existing_scan WHERE ${ident(dateCol)} < ${dateLiteral(date)}`);
+      existingView = 's_existing';
+      await conn.run(
+        `INSERT INTO s_dups SELECT c._row_id FROM (${candidates}) c WHERE c._row_id NOT IN (SELECT _row_id FROM s_dups)
+           AND EXISTS (SELECT 1 FROM s_existing e WHERE ${keys.map((k) => `e.${ident(k)} = c.${ident(k)}`).join(' AND ')})`,
+      );
+    }
+  }
+  const duplicates = await scalar(conn, 'SELECT count(*) FROM s_dups');
+
+  // 5. the suite over everything readable that is not a duplicate
+  await conn.run('CREATE OR REPLACE TEMP TABLE s_eval AS SELECT * FROM s_rows WHERE _row_id NOT IN (SELECT _row_id FROM s_dups)');
+  ctx.heartbeat({ taskId: input.taskId, stage: 'quality', rowsIn });
+  const result = await evaluate({
+    conn,
+    suite,
+    batchView: 's_eval',
+    existingView,
+    referenceViews: refs,
+    // freshness is judged at the end of the partition day, so backfills are judged like live runs
+    now: new Date(Date.parse(`${addDays(date, 1)}T00:00:00Z`)),
+    viewPrefix: `q_${decl.name}`,
+  });
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE s_fail AS
+     WITH f AS (
+       SELECT _row_id, rules, messages FROM ${result.failuresView}
+       UNION ALL
+       SELECT _row_id, list(rule ORDER BY rule), list(message ORDER BY rule) FROM s_pre GROUP BY _row_id
+     )
+     SELECT b._row_id, b._raw, b._source, flatten(list(f.rules)) AS rules, flatten(list(f.messages)) AS messages
+     FROM f JOIN s_batch b ON b._row_id = f._row_id
+     GROUP BY b._row_id, b._raw, b._source`,
+  );
+  await conn.run(`CREATE OR REPLACE TEMP TABLE s_passed AS SELECT * FROM ${result.passedView} WHERE _row_id NOT IN (SELECT _row_id FROM s_pre_rows)`);
+  const passed = await scalar(conn, 'SELECT count(*) FROM s_passed');
+  const quarantined = await scalar(conn, 'SELECT count(*) FROM s_fail');
+  const outcomes = [...(await preOutcomes(conn, rowsIn)), ...result.outcomes];
+  const totals = { rowsIn, passed, quarantined, duplicates };
+  if (rowsIn !== passed + quarantined + duplicates) throw new InvariantViolation(decl.name, date, totals);
+
+  if (result.fatal.length > 0) {
+    await recordMetrics(ctx.warehouse, { dataset: decl.name, date, runId: input.runId, outcomes, totals });
+    throw new QualityFailure(
+      decl.name,
+      date,
+      result.fatal.map((o) => ({ expectation: o.expectation, failed: o.failed, message: o.message })),
+    );
+  }
+
+  // 6. write: the partition is replaced, so a re-run leaves the same rows
+  ctx.heartbeat({ taskId: input.taskId, stage: 'write', passed });
+  const select = decl.schema.map((f) => `CAST(${ident(f.name)} AS ${duckdbType(f.type)}) AS ${ident(f.name)}`).join(', ');
+  const write = await silver.write(`SELECT ${select} FROM s_passed`, {
+    mode: 'overwrite',
+    replaceWhere: `${dateCol} = ${literal(date)}`,
+    conn,
+    operation: 'WRITE',
+    operationParameters: { layer: 'silver', dataset: decl.name, date, runId: input.runId, bronzeVersion: bronze.version },
+  });
+  const written = await recordQuarantine(ctx.warehouse, conn, { dataset: decl.name, date, batchId: 'silver', runId: input.runId, failuresView: 's_fail' });
+  if (written !== quarantined) throw new InvariantViolation(decl.name, date, { ...totals, quarantined: written });
+  await recordMetrics(ctx.warehouse, { dataset: decl.name, date, runId: input.runId, outcomes, totals });
+  let qualityReport: string | undefined;
+  if (ctx.reportDir) {
+    qualityReport = await writeReport(ctx.reportDir, { runId: input.runId, date, datasets: [{ dataset: decl.name, outcomes, ...totals }] });
+  }
+  return {
+    ...totals,
+    tableVersion: write.version,
+    committed: write.committed,
+    outcomes,
+    qualityReport,
+    details: { reads: readVersions, warned: outcomes.filter((o) => o.outcome === 'warned').map((o) => o.expectation) },
+  };
+}
+
+/** JSON Schema over records that arrived as JSON (JSON lines, Kafka), before typing. */
+async function checkJsonSchema(conn: DuckDBConnection, suite: QualitySuite): Promise<void> {
+  const rows = (await conn.runAndReadAll(`SELECT _row_id, _raw FROM s_typed WHERE _parse_error IS NULL AND _format IN ('jsonl', 'kafka')`)).getRowsJS();
+  const { invalid } = validateJsonRecords(
+    suite,
+    rows.map(([id, raw]) => ({ rowId: Number(id), raw: String(raw) })),
+  );
+  if (invalid.length === 0) return;
+  const appender = await conn.createAppender('s_pre', 'main', 'temp');
+  try {
+    for (const r of invalid) {
+      appender.appendBigInt(BigInt(r.rowId));
+      appender.appendVarchar('json_schema');
+      appender.appendVarchar(r.errors.join('; '));
+      appender.endRow();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}

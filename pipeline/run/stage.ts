@@ -1,0 +1,71 @@
+/**
+ * Staging raw records in a DuckDB temp table (through the appender) and the one SELECT that
+ * turns a staged batch into bronze rows, so files and Kafka write bronze the same way.
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DatasetDeclaration } from '../types';
+import type { RawRecord } from './raw-records';
+import { dateLiteral, ident, literal } from './sql';
+
+export interface StageMeta {
+  /** lineage for a record: 'transactions/2024-01-02/part-0.csv:17', 'market.ticks/0/1234' */
+  source: (r: RawRecord) => string;
+  format: string;
+  /** the date in the file's path, if any */
+  fileDate?: string;
+}
+
+const META_COLUMNS = ['_raw VARCHAR', '_parse_error VARCHAR', '_source VARCHAR', '_line BIGINT', '_format VARCHAR', '_file_date VARCHAR'];
+
+export async function createStage(conn: DuckDBConnection, name: string, decl: DatasetDeclaration): Promise<void> {
+  const cols = (decl.sourceFields ?? []).map((f) => `${ident(f.name)} VARCHAR`).concat(META_COLUMNS);
+  await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(name)} (${cols.join(', ')})`);
+}
+
+export async function appendToStage(conn: DuckDBConnection, name: string, decl: DatasetDeclaration, records: RawRecord[], meta: StageMeta): Promise<void> {
+  const fields = (decl.sourceFields ?? []).map((f) => f.name);
+  const appender = await conn.createAppender(name, 'main', 'temp');
+  const text = (v: string | null | undefined) => (v === null || v === undefined ? appender.appendNull() : appender.appendVarchar(v));
+  try {
+    for (const r of records) {
+      for (const f of fields) text(r.fields[f]);
+      text(r.raw);
+      text(r.parseError);
+      text(meta.source(r));
+      appender.appendBigInt(BigInt(r.line));
+      text(meta.format);
+      text(meta.fileDate);
+      appender.endRow();
+    }
+    appender.flushSync();
+  } finally {
+    appender.closeSync();
+  }
+}
+
+/** The date in a landing path ('transactions/2024-01-02/part-0.csv' -> '2024-01-02'). */
+export function dateInPath(path: string): string | undefined {
+  const m = /(\d{4}-\d{2}-\d{2})/.exec(path);
+  return m && !Number.isNaN(Date.parse(`${m[1]}T00:00:00Z`)) ? m[1] : undefined;
+}
+
+/**
+ * The business date of a raw row: the UTC date of `dateFrom` when it parses, else the file's
+ * date, else the ingest date. Silver selects its batch by this column.
+ */
+export function businessDateSql(decl: DatasetDeclaration, ingestDate: string): string {
+  const fromField = decl.dateFrom ? `CAST(TRY_CAST(trim(${ident(decl.dateFrom)}) AS TIMESTAMPTZ) AS DATE)` : 'NULL::DATE';
+  return `coalesce(${fromField}, TRY_CAST(_file_date AS DATE), ${dateLiteral(ingestDate)})`;
+}
+
+/** SELECT of bronze rows from a staged batch (the connection's TimeZone must be UTC). */
+export function bronzeSelect(decl: DatasetDeclaration, stage: string, batchId: string, ingestedAt: Date): string {
+  const ingestDate = ingestedAt.toISOString().slice(0, 10);
+  const fields = (decl.sourceFields ?? []).map((f) => ident(f.name));
+  return `SELECT ${[...fields, '_raw', '_parse_error', '_source', '_line', '_format'].join(', ')},
+      ${literal(batchId)} AS _batch_id,
+      CAST(${literal(ingestedAt.toISOString())} AS TIMESTAMPTZ) AS _ingested_at,
+      ${businessDateSql(decl, ingestDate)} AS _date,
+      ${dateLiteral(ingestDate)} AS _ingest_date
+    FROM ${ident(stage)}`;
+}
