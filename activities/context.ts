@@ -22,8 +22,9 @@ export function useConfig(config: Config): void {
 
 export function s3Options(config: Config, url: string): EngineS3Options | undefined {
   if (!url.startsWith('s3://')) return undefined;
-  const { endpoint, region, accessKeyId, secretAccessKey, forcePathStyle, useSsl } = config.s3;
-  return { endpoint, region, accessKeyId, secretAccessKey, forcePathStyle, useSsl };
+  // TLS follows the endpoint's scheme (http:// or https://).
+  const { endpoint, region, accessKeyId, secretAccessKey, forcePathStyle } = config.s3;
+  return { endpoint, region, accessKeyId, secretAccessKey, forcePathStyle };
 }
 
 async function open(config: Config): Promise<SharedContext> {
@@ -36,8 +37,7 @@ async function open(config: Config): Promise<SharedContext> {
     ...(s3 ? { s3 } : {}),
   });
   try {
-    const storeS3 = s3 ? { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: s3.forcePathStyle } : undefined;
-    const warehouse = await Warehouse.open(config.warehouse, { engine, ...(storeS3 ? { s3: storeS3 } : {}) });
+    const warehouse = await Warehouse.open(config.warehouse, { engine, ...(s3 ? { s3 } : {}) });
     return { config, engine, warehouse };
   } catch (e) {
     await engine.close();
