@@ -98,6 +98,7 @@ class HttpFailure extends Error {
 interface Reply {
   status: number;
   body: Buffer;
+  location?: string;
 }
 
 /** Bytes, or a factory of a fresh stream (one per attempt) plus its length. */
@@ -173,7 +174,7 @@ export class HdfsStore implements ObjectStore {
         const done = (buf: Buffer) => {
           if (settled) return;
           settled = true;
-          resolve({ status, body: buf });
+          resolve({ status, body: buf, location: res.headers.location });
         };
         if (opts.sink && status === 200) {
           pipeline(res, opts.sink()).then(() => done(Buffer.alloc(0)), fail);
@@ -200,7 +201,10 @@ export class HdfsStore implements ObjectStore {
 
   /** The two-step calls (CREATE, OPEN): ask the NameNode which DataNode, then talk to it. */
   private async twoStep(method: 'PUT' | 'GET', hdfsPath: string, op: string, params: Record<string, string | number | boolean>, opts?: SendOptions): Promise<Reply> {
-    const first = await this.call(method, this.nameNodeUrl(hdfsPath, op, { ...params, noredirect: true }));
+    const first = await this.send(method, this.nameNodeUrl(hdfsPath, op, { ...params, noredirect: true }));
+    // Hadoop 3 answers noredirect with JSON; an older or proxied NameNode may still redirect.
+    if (first.status === 307 && first.location) return this.call(method, new URL(first.location), opts);
+    if (first.status < 200 || first.status >= 300) throw new HttpFailure(parseFailure(first.status, first.body.toString('utf8')));
     const location = (JSON.parse(first.body.toString('utf8')) as { Location?: string }).Location;
     if (!location) throw new HttpFailure({ status: first.status, exception: 'NoLocation', message: `NameNode gave no DataNode location for ${op}` });
     return this.call(method, new URL(location), opts);

@@ -249,3 +249,17 @@ describe('HdfsStore listing', () => {
     expect(hits.every((h) => h.includes('op=LISTSTATUS_BATCH'))).toBe(true);
   });
 });
+
+describe('HdfsStore two-step calls', () => {
+  it('follows a 307 redirect from a NameNode that ignores noredirect', async () => {
+    let port = 0;
+    ({ port } = await serve((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (!url.searchParams.has('datanode')) return res.writeHead(307, { location: `http://127.0.0.1:${port}${url.pathname}?op=OPEN&datanode=1&offset=${url.searchParams.get('offset')}` }).end();
+      res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(`bytes from ${url.searchParams.get('offset')}`);
+    }));
+    const store = new HdfsStore(`webhdfs://127.0.0.1:${port}/wh`, { retry: FAST });
+    expect(Buffer.from(await store.get('x', { offset: 7, length: 3 })).toString()).toBe('bytes from 7');
+    store.destroy();
+  });
+});
