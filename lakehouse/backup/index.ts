@@ -11,3 +11,5 @@ export { listManifests, readManifest, manifestKey, newRunId, MANIFEST_PREFIX } f
 export type { BackupManifest, TableManifest, ManifestFile } from './manifest';
 export { copyObject, objectSha256, sha256 } from './copy';
 export { mapLimit } from './pool';
+export { runDrill, fingerprint, formatDrill } from './drill';
+export type { DrillOptions, DrillReport, DrillTableReport, TableFingerprint } from './drill';
