@@ -19,6 +19,4 @@ export { METRICS_TABLE, TOTALS_EXPECTATION, metricsDefinition, recordMetrics, lo
 export type { Totals } from './metrics';
 export { renderReport, writeReport, escapeHtml, invariantHolds } from './report';
 export type { ReportRun, ReportDataset } from './report';
-export { readRawFile, RawFileError } from './raw-read';
-export type { RawFormat, RawRead } from './raw-read';
 export type { QWarehouse } from './lakehouse-port';

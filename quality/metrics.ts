@@ -88,7 +88,6 @@ export async function recordMetrics(
     FROM (VALUES ${values}) v(expectation, ordinal, rule, severity, evaluated, failed, failure_fraction, outcome, message, sample)
     ${rows.length > 0 ? '' : 'WHERE false'}`;
   await table.write(select, {
-    mode: 'overwrite',
     replaceWhere: `${partitionPredicate(args.dataset, args.date)} AND run_id = ${lit(args.runId)}`,
     operation: 'QUALITY METRICS',
     operationParameters: { dataset: args.dataset, date: args.date, runId: args.runId },

@@ -58,7 +58,6 @@ export async function recordQuarantine(
       TIMESTAMPTZ ${lit(now)} AS quarantined_at
     FROM ${args.failuresView}`;
   await table.write(select, {
-    mode: 'overwrite',
     replaceWhere: where,
     conn,
     operation: 'QUARANTINE',
