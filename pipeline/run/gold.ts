@@ -57,7 +57,6 @@ export async function runGold(ctx: TaskContext, input: TaskInput, decl: DatasetD
   }
   const select = decl.schema.map((f) => `CAST(${ident(f.name)} AS ${duckdbType(f.type)}) AS ${ident(f.name)}`).join(', ');
   const write = await table.write(`SELECT ${select} FROM g_rows`, {
-    mode: 'overwrite',
     replaceWhere: `${dateCol} = ${literal(date)}`,
     conn,
     operation: 'WRITE',

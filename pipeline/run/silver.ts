@@ -231,7 +231,6 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
   ctx.heartbeat({ taskId: input.taskId, stage: 'write', passed });
   const select = decl.schema.map((f) => `CAST(${ident(f.name)} AS ${duckdbType(f.type)}) AS ${ident(f.name)}`).join(', ');
   const write = await silver.write(`SELECT ${select} FROM s_passed`, {
-    mode: 'overwrite',
     replaceWhere: `${dateCol} = ${literal(date)}`,
     conn,
     operation: 'WRITE',
