@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import os from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { ObjectStore } from './storage/object-store';
+import { NotFoundError, type ObjectStore } from './storage/object-store';
 import type { Engine } from './engine/duckdb';
 import {
   commitKey,
@@ -481,7 +481,13 @@ export class DeltaTable {
   }
 
   private async scan(snap: Snapshot, files: AddFile[], fields: Field[], withFile = false): Promise<string> {
-    return scanSql({ store: this.store, files, fields, partitionColumns: snap.partitionColumns, cache: this.fileCache(), withFile });
+    try {
+      return await scanSql({ store: this.store, files, fields, partitionColumns: snap.partitionColumns, cache: this.fileCache(), withFile });
+    } catch (err) {
+      // Stores read through the cache fetch files while planning: a missing one shows up here.
+      if (err instanceof NotFoundError) throw new MissingFileError(this.name, snap.version, err.key);
+      throw err;
+    }
   }
 
   private fileCache(): FileCache | undefined {
