@@ -418,7 +418,7 @@ export class DeltaTable {
       operation: c.operation,
       operationParameters: c.parameters,
       readVersion: snap.version,
-      isolationLevel: 'WriteSerializable',
+      isolationLevel: 'Serializable',
       isBlindAppend: c.blindAppend,
       operationMetrics: Object.fromEntries(Object.entries(c.metrics).map(([k, v]) => [k, String(v)])),
       engineInfo: ENGINE_INFO,

@@ -2,7 +2,7 @@
  * Optimistic commits: write `_delta_log/<readVersion+1>.json` with put-if-absent; on a lost
  * race, read the winners, check logical conflicts, and retry at the next version.
  *
- * Conflict rules (a WriteSerializable-like isolation, as Delta's):
+ * Conflict rules (Serializable for what a transaction read; blind appends never conflict):
  *  - a winner that changed protocol or metaData conflicts with everyone;
  *  - a winner that removed a file this transaction also removes conflicts (double delete);
  *  - a transaction that read data (overwrite, replaceWhere, delete: not a blind append)
