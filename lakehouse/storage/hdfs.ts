@@ -237,33 +237,41 @@ export class HdfsStore implements ObjectStore {
 
   // ---------------------------------------------------------------- writes
 
-  /** Writes a whole temp file beside `key` and returns its HDFS path. */
-  private async stage(key: string, body: Body): Promise<string> {
+  /** A hidden temp path beside `key`: one per call, reused by that call's retries. */
+  private stagingPath(key: string): string {
     const { dir, base } = splitKey(key);
-    const tmp = `${this.rootPath}${dir ? `/${dir}` : ''}/${tempName(base)}`;
-    try {
-      await this.twoStep('PUT', tmp, 'CREATE', { overwrite: false }, { body });
-    } catch (err) {
-      await this.removeQuietly(tmp);
-      throw err;
-    }
-    return tmp;
+    return `${this.rootPath}${dir ? `/${dir}` : ''}/${tempName(base)}`;
   }
 
+  /**
+   * Writes `body` whole at the staging path. overwrite=true: the name is ours alone, and a retry
+   * must replace what a cut attempt left there (a new inode, so a zombie writer cannot touch it).
+   */
+  private async stage(tmp: string, body: Body): Promise<void> {
+    await this.twoStep('PUT', tmp, 'CREATE', { overwrite: true }, { body });
+  }
+
+  /**
+   * Best effort: a DataNode that died mid-write may still create the file after this DELETE;
+   * such leftovers are hidden from list() and named `.<name>.<hex>.fl-tmp`.
+   */
   private async removeQuietly(hdfsPath: string): Promise<void> {
     await this.send('DELETE', this.nameNodeUrl(hdfsPath, 'DELETE', { recursive: false })).catch(() => undefined);
   }
 
   private async replace(key: string, op: string, body: Body): Promise<void> {
-    await this.run(key, op, async () => {
-      const tmp = await this.stage(key, body);
-      try {
-        await this.call('PUT', this.nameNodeUrl(tmp, 'RENAME', { destination: this.abs(key), renameoptions: 'OVERWRITE' }));
-      } catch (err) {
-        await this.removeQuietly(tmp);
-        throw err;
-      }
-    });
+    const target = this.abs(key);
+    const tmp = this.stagingPath(key);
+    let renamed = false;
+    try {
+      await this.run(key, op, async () => {
+        await this.stage(tmp, body);
+        await this.call('PUT', this.nameNodeUrl(tmp, 'RENAME', { destination: target, renameoptions: 'OVERWRITE' }));
+        renamed = true;
+      });
+    } finally {
+      if (!renamed) await this.removeQuietly(tmp);
+    }
   }
 
   async put(key: string, body: Uint8Array | string): Promise<void> {
@@ -285,9 +293,10 @@ export class HdfsStore implements ObjectStore {
   async putIfAbsent(key: string, body: Uint8Array | string): Promise<boolean> {
     const target = this.abs(key);
     const bytes = toBytes(body);
-    const tmp = await this.run(key, 'putIfAbsent (write)', () => this.stage(key, bytes));
+    const tmp = this.stagingPath(key);
     let renamed = false;
     try {
+      await this.run(key, 'putIfAbsent (write)', () => this.stage(tmp, bytes));
       return (renamed = await this.run(key, 'putIfAbsent (rename)', async (attempt) => {
         try {
           await this.call('PUT', this.nameNodeUrl(tmp, 'RENAME', { destination: target, renameoptions: 'NONE' }));

@@ -4,10 +4,13 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
+import http from 'node:http';
+import net, { type AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HdfsStore, LocalStore, NotFoundError, S3Store, StorageError, type ObjectStore } from '../../lakehouse/storage';
+import { loadConfig } from '../../config/env';
 import { BACKENDS, disposeStores, freshLocation, freshStore, hdfsOptions, s3Options } from '../helpers/stores';
 
 const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
@@ -259,5 +262,95 @@ describe('S3Store multipart putFile', () => {
     } finally {
       store.destroy();
     }
+  });
+});
+
+/**
+ * A DataNode lost in the middle of a write, on the real HDFS: WebHDFS calls go through a small
+ * NameNode proxy that points the client at a TCP proxy in front of the real DataNode, and that
+ * proxy cuts the upload part-way.
+ */
+describe('HdfsStore when a DataNode is lost mid-write', () => {
+  const closers: (() => void)[] = [];
+  afterAll(() => closers.forEach((c) => c()));
+
+  async function faultyHdfs(): Promise<{ store: HdfsStore; cutAfter: (bytes: number | undefined) => void }> {
+    const { ports } = loadConfig();
+    let limit: number | undefined;
+    const sockets = new Set<net.Socket>();
+    const dn = net.createServer((client) => {
+      const upstream = net.connect(ports.hdfsDataNodeHttp, '127.0.0.1');
+      sockets.add(client).add(upstream);
+      let sent = 0;
+      client.on('data', (chunk: Buffer) => {
+        sent += chunk.length;
+        if (limit !== undefined && sent > limit) {
+          client.destroy(); // the DataNode "dies": both sides see the connection drop
+          upstream.destroy();
+          return;
+        }
+        upstream.write(chunk);
+      });
+      upstream.pipe(client);
+      const close = () => (client.destroy(), upstream.destroy());
+      client.on('error', close).on('close', close);
+      upstream.on('error', close).on('close', close);
+    });
+    await new Promise<void>((r) => dn.listen(0, '127.0.0.1', r));
+    const dnPort = (dn.address() as AddressInfo).port;
+    const nn = http.createServer((req, res) => {
+      const up = http.request({ host: '127.0.0.1', port: ports.hdfsNameNodeHttp, method: req.method, path: req.url, headers: req.headers }, (ur) => {
+        const chunks: Buffer[] = [];
+        ur.on('data', (c: Buffer) => chunks.push(c));
+        ur.on('end', () => {
+          const body = Buffer.from(Buffer.concat(chunks).toString('utf8').replace(new RegExp(`(http://[^/"]+):${ports.hdfsDataNodeHttp}/`, 'g'), `http://127.0.0.1:${dnPort}/`));
+          res.writeHead(ur.statusCode ?? 500, { 'content-type': ur.headers['content-type'] ?? 'application/json', 'content-length': body.length }).end(body);
+        });
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => nn.listen(0, '127.0.0.1', r));
+    closers.push(() => {
+      for (const s of sockets) s.destroy();
+      dn.close();
+      nn.closeAllConnections();
+      nn.close();
+    });
+    const real = (await freshStore('hdfs', 'datanode-lost')) as HdfsStore;
+    const store = new HdfsStore(`webhdfs://127.0.0.1:${(nn.address() as AddressInfo).port}${real.rootPath}`, { ...hdfsOptions(), retry: { attempts: 2, baseDelayMs: 10 } });
+    closers.push(() => store.destroy());
+    return { store, cutAfter: (n) => (limit = n) };
+  }
+
+  it('fails retryable naming the path, leaves no torn object, and the retry commits once', async () => {
+    const { store, cutAfter } = await faultyHdfs();
+    const commit = Buffer.alloc(1024 * 1024, 'c');
+    cutAfter(200 * 1024);
+    const err = (await store.putIfAbsent('_delta_log/00000000000000000007.json', commit).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as StorageError;
+    expect(err).toBeInstanceOf(StorageError);
+    expect(err.retryable).toBe(true);
+    expect(err.message).toContain(`${store.rootPath}/_delta_log/00000000000000000007.json`);
+    expect(await store.head('_delta_log/00000000000000000007.json')).toBeUndefined(); // no torn commit
+    expect(await store.list('_delta_log/')).toEqual([]); // and nothing half-written shows
+
+    cutAfter(undefined); // the DataNode is back
+    expect(await store.putIfAbsent('_delta_log/00000000000000000007.json', commit)).toBe(true);
+    expect(await store.putIfAbsent('_delta_log/00000000000000000007.json', commit)).toBe(false);
+    expect(sha(await store.get('_delta_log/00000000000000000007.json'))).toBe(sha(commit));
+    expect((await store.list('_delta_log/')).map((o) => o.key)).toEqual(['_delta_log/00000000000000000007.json']);
+  });
+
+  it('a put cut mid-write leaves the previous version whole', async () => {
+    const { store, cutAfter } = await faultyHdfs();
+    const v1 = Buffer.alloc(512 * 1024, '1');
+    await store.put('_last_checkpoint', v1);
+    cutAfter(100 * 1024);
+    await expect(store.put('_last_checkpoint', Buffer.alloc(512 * 1024, '2'))).rejects.toMatchObject({ retryable: true });
+    cutAfter(undefined);
+    expect(sha(await store.get('_last_checkpoint'))).toBe(sha(v1));
   });
 });
