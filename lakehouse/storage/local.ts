@@ -120,6 +120,7 @@ export class LocalStore implements ObjectStore {
     try {
       tmp = await this.stageBytes(target, body);
       await fs.link(tmp, target);
+      await syncDir(path.dirname(target)); // a commit the caller saw succeed must survive a crash
       return true;
     } catch (err) {
       if (code(err) === 'EEXIST') return false;
@@ -250,5 +251,18 @@ async function isFile(p: string): Promise<boolean> {
     return (await fs.stat(p)).isFile();
   } catch {
     return false;
+  }
+}
+
+/** fsync a folder so a new entry in it is durable; best effort where folders cannot be opened. */
+async function syncDir(dir: string): Promise<void> {
+  let fh: fs.FileHandle | undefined;
+  try {
+    fh = await fs.open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // some file systems refuse fsync on folders (EINVAL/EISDIR): the file itself is synced
+  } finally {
+    await fh?.close();
   }
 }
