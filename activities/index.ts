@@ -6,8 +6,10 @@ import { findFailed, recordRun } from './ledger';
 import { planDag } from './plan';
 import { runTask } from './run-task';
 import type { FinanceLakeActivities } from './types';
+import { maintenanceActivities, type MaintenanceActivities } from './maintenance';
+import { backupActivities, type BackupActivities } from './backup';
 
-export const activities: FinanceLakeActivities = { planDag, runTask, recordRun, findFailed };
+export const activities: FinanceLakeActivities & MaintenanceActivities & BackupActivities = { planDag, runTask, recordRun, findFailed, ...maintenanceActivities, ...backupActivities };
 
 export { closeSharedContext, sharedContext, useConfig } from './context';
 export { validateDeclarations } from './validate';

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backupWarehouse, listManifests, restoreFromBackup, verifyBackup } from '../../lakehouse/backup';
 import type { DeltaTable } from '../../lakehouse';
+import { S3Store } from '../../lakehouse/storage';
 import { deltaRsRead, openSites, s3, tradesQuery, TRADES, type Sites } from './backup-helpers';
 
 let sites: Sites;
@@ -112,7 +113,6 @@ backupWarehouse(new S3Store(${JSON.stringify(sites.primaryUrl)}, main), new S3St
 
   it('restores the warehouse into a fresh location at a version and at the newest backup', async () => {
     const fresh = `${sites.primaryUrl}-restored`;
-    const { S3Store } = await import('../../lakehouse/storage');
     const dest = new S3Store(fresh, s3('main'));
     try {
       const r = await restoreFromBackup(sites.backup, dest, { tables: ['silver.trades'], version: 3 });
