@@ -89,6 +89,13 @@ export function isRetryableFailure(f: HdfsFailure): boolean {
   return f.exception === 'IOException' && LOST_DATANODE.test(f.message);
 }
 
+/** The NameNode's answer when a parent of the path is a file (AccessControlException or ParentNotDirectoryException). */
+export function isNotADirectory(f: HdfsFailure): boolean {
+  return /ParentNotDirectoryException|AccessControlException/.test(f.exception) && /is not a directory/i.test(f.message);
+}
+
+const READ_OPS = new Set(['OPEN', 'GETFILESTATUS', 'LISTSTATUS_BATCH', 'DELETE']);
+
 class HttpFailure extends Error {
   constructor(readonly failure: HdfsFailure) {
     super(`${failure.exception}: ${failure.message}`);
@@ -227,6 +234,8 @@ export class HdfsStore implements ObjectStore {
     if (err instanceof HttpFailure) {
       const f = err.failure;
       if (f.exception === 'FileNotFoundException' || f.status === 404) return new NotFoundError(this.url, key);
+      // 'a/b/c' where 'a/b' is a file: for a read or a delete the key simply does not exist.
+      if (READ_OPS.has(op) && isNotADirectory(f)) return new NotFoundError(this.url, key);
       return new StorageError(this.url, key, `${where} failed: ${f.exception}: ${f.message}`, isRetryableFailure(f), { cause: err });
     }
     const e = err as { code?: string; message?: string; address?: string; port?: number };
@@ -441,7 +450,7 @@ export class HdfsStore implements ObjectStore {
       try {
         await this.call('DELETE', this.nameNodeUrl(p, 'DELETE', { recursive: false })); // {"boolean": false} when absent
       } catch (err) {
-        if (err instanceof HttpFailure && err.failure.exception === 'FileNotFoundException') return;
+        if (err instanceof HttpFailure && (err.failure.exception === 'FileNotFoundException' || isNotADirectory(err.failure))) return;
         throw err;
       }
     });

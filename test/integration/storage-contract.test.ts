@@ -146,6 +146,17 @@ describe.each(BACKENDS)('ObjectStore contract on %s', (kind) => {
     expect(await store.head('hd/dir')).toBeUndefined();
   });
 
+  it('a key below an object does not exist (its "folder" is a file)', async () => {
+    await store.put('nest/file', 'f');
+    expect(await store.head('nest/file/x')).toBeUndefined();
+    await expect(store.get('nest/file/x')).rejects.toBeInstanceOf(NotFoundError);
+    await expect(store.get('nest/file/x', { offset: 0, length: 1 })).rejects.toBeInstanceOf(NotFoundError);
+    expect(await store.list('nest/file/')).toEqual([]);
+    expect(await store.list('nest/file/x')).toEqual([]);
+    await store.delete('nest/file/x');
+    expect(text(await store.get('nest/file'))).toBe('f');
+  });
+
   it('get of a missing key throws NotFoundError naming the key and the store', async () => {
     const err = await store.get('missing/key.json').then(
       () => undefined,

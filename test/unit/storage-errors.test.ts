@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HdfsStore, mapS3Error, NotFoundError, S3Store, StorageError } from '../../lakehouse/storage';
-import { isRetryableFailure, parseFailure } from '../../lakehouse/storage/hdfs';
+import { isNotADirectory, isRetryableFailure, parseFailure } from '../../lakehouse/storage/hdfs';
 import { withRetry } from '../../lakehouse/storage/retry';
 
 const FAST = { attempts: 3, baseDelayMs: 1, maxDelayMs: 5 };
@@ -168,6 +168,12 @@ describe('WebHDFS error mapping', () => {
     expect(r(403, 'AccessControlException', 'Permission denied: user=x')).toBe(false);
     expect(r(403, 'FileAlreadyExistsException', '/t/x for client 127.0.0.1 already exists')).toBe(false);
     expect(r(403, 'IOException', 'Offset=9 out of the range [0, 3); OPEN, path=/t/a.txt')).toBe(false);
+  });
+
+  it('recognises a file standing where a folder should be', () => {
+    expect(isNotADirectory(parseFailure(403, remote('AccessControlException', '/lsb/f (is not a directory)')))).toBe(true);
+    expect(isNotADirectory(parseFailure(403, remote('ParentNotDirectoryException', '/a/b (is not a directory)')))).toBe(true);
+    expect(isNotADirectory(parseFailure(403, remote('AccessControlException', 'Permission denied: user=x')))).toBe(false);
   });
 });
 
