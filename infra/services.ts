@@ -87,7 +87,7 @@ export function logFile(ctx: StackContext, name: ServiceName): string {
   return path.join(ctx.paths.runDir, `${name}.log`);
 }
 
-async function httpGet(url: string, timeoutMs = 2000): Promise<{ status: number; body: string }> {
+async function httpGet(url: string, timeoutMs = 5000): Promise<{ status: number; body: string }> {
   const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   return { status: res.status, body: await res.text() };
 }
