@@ -17,6 +17,9 @@ import { startCommand } from './commands/start';
 import { statusCommand } from './commands/status';
 import { tablesCommand } from './commands/tables';
 import { workerCommand } from './commands/worker';
+import { tableCommand } from './commands/table';
+import { backupCommand } from './commands/backup';
+import { drDrillCommand } from './commands/dr-drill';
 
 export const COMMANDS: Command[] = [
   startCommand,
@@ -31,6 +34,9 @@ export const COMMANDS: Command[] = [
   generateCommand,
   produceCommand,
   workerCommand,
+  tableCommand,
+  backupCommand,
+  drDrillCommand,
 ];
 
 export function help(): string {
