@@ -25,17 +25,19 @@ export const customerDailyActivity: DatasetDeclaration = {
   zorderColumns: ['customer_id'],
   reads: ['silver.transactions', 'silver.customers'],
   readSpecs: { 'silver.customers': { mode: 'asof' } },
+  // USD sums through DECIMAL: exact, so a re-run gives the same bits whatever the thread order
   transformSql: {
     gold: `
       SELECT {{date}} AS date, t.customer_id, c.name AS customer_name, c.segment, c.risk_rating, c.region AS home_region,
              CAST(count(*) AS BIGINT) AS txn_count,
-             coalesce(sum(t.amount_usd) FILTER (WHERE t.type = 'credit'), 0) AS credits_usd,
-             coalesce(sum(t.amount_usd) FILTER (WHERE t.type <> 'credit'), 0) AS debits_usd,
-             coalesce(sum(CASE WHEN t.type = 'credit' THEN t.amount_usd ELSE -t.amount_usd END), 0) AS net_usd,
+             CAST(coalesce(sum(u.usd) FILTER (WHERE t.type = 'credit'), 0) AS DOUBLE) AS credits_usd,
+             CAST(coalesce(sum(u.usd) FILTER (WHERE t.type <> 'credit'), 0) AS DOUBLE) AS debits_usd,
+             CAST(coalesce(sum(CASE WHEN t.type = 'credit' THEN u.usd ELSE -u.usd END), 0) AS DOUBLE) AS net_usd,
              max(t.amount_usd) AS largest_usd,
              CAST(count(DISTINCT t.counterparty) AS BIGINT) AS counterparties,
              CAST(count(DISTINCT t.region) AS BIGINT) AS regions
       FROM {{silver.transactions}} t
+      CROSS JOIN LATERAL (SELECT CAST(t.amount_usd AS DECIMAL(38,10)) AS usd) u
       LEFT JOIN {{silver.customers}} c ON c.customer_id = t.customer_id
       GROUP BY t.customer_id, c.name, c.segment, c.risk_rating, c.region`,
   },

@@ -22,12 +22,13 @@ export const dailyOhlcv: DatasetDeclaration = {
   partitionColumns: ['date'],
   zorderColumns: ['symbol'],
   reads: ['silver.market_ticks'],
+  // money sums go through DECIMAL: exact, so a re-run gives the same bits whatever the thread order
   transformSql: {
     gold: `
       SELECT {{date}} AS date, symbol, min(exchange) AS exchange, min(region) AS region,
              arg_min(price, ts) AS open, max(price) AS high, min(price) AS low, arg_max(price, ts) AS close,
              CAST(sum(volume) AS BIGINT) AS volume,
-             sum(price * volume) / sum(volume) AS vwap,
+             CAST(sum(CAST(price AS DECIMAL(18,6)) * volume) AS DOUBLE) / sum(volume) AS vwap,
              CAST(count(*) AS BIGINT) AS trade_count
       FROM {{silver.market_ticks}}
       GROUP BY symbol`,

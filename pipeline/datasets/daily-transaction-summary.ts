@@ -20,15 +20,16 @@ export const dailyTransactionSummary: DatasetDeclaration = {
   keys: ['date', 'region', 'type', 'currency'],
   partitionColumns: ['date'],
   reads: ['silver.transactions'],
+  // sums through DECIMAL: exact, so a re-run gives the same bits whatever the thread order
   transformSql: {
     gold: `
       SELECT {{date}} AS date, region, type, currency,
              CAST(count(*) AS BIGINT) AS txn_count,
              CAST(sum(amount) AS DECIMAL(38,2)) AS amount_sum,
-             avg(CAST(amount AS DOUBLE)) AS amount_mean,
+             CAST(avg(amount) AS DOUBLE) AS amount_mean,
              quantile_cont(CAST(amount AS DOUBLE), 0.5) AS amount_p50,
              quantile_cont(CAST(amount AS DOUBLE), 0.95) AS amount_p95,
-             sum(amount_usd) AS amount_usd_sum
+             CAST(sum(CAST(amount_usd AS DECIMAL(38,10))) AS DOUBLE) AS amount_usd_sum
       FROM {{silver.transactions}}
       GROUP BY region, type, currency`,
   },

@@ -58,8 +58,8 @@ export const riskMetrics: DatasetDeclaration = {
         SELECT 'region' AS entity_type, region AS entity, region,
                CAST(count(*) AS BIGINT) AS observations,
                NULL::DOUBLE, NULL::DOUBLE, NULL::DOUBLE,
-               sum(abs(amount_usd)) AS gross_exposure_usd,
-               sum(CASE WHEN type = 'credit' THEN amount_usd ELSE -amount_usd END) AS net_exposure_usd
+               CAST(sum(abs(CAST(amount_usd AS DECIMAL(38,10)))) AS DOUBLE) AS gross_exposure_usd,
+               CAST(sum(CASE WHEN type = 'credit' THEN 1 ELSE -1 END * CAST(amount_usd AS DECIMAL(38,10))) AS DOUBLE) AS net_exposure_usd
         FROM {{silver.transactions}}
         GROUP BY region
       )
