@@ -33,17 +33,23 @@ async function runDay(date: string): Promise<PipelineResult> {
   return client.workflow.execute(dailyPipeline, { taskQueue: space.config.temporal.taskQueue, workflowId: dailyWorkflowId(date), args: [{ date }] });
 }
 
-/** Rows of every table (ops.runs excepted: it is the ledger of runs), and a content hash of business columns. */
-async function tableFingerprints(): Promise<Record<string, { rows: number; hash: string }>> {
+/**
+ * Rows of every table and a content hash of its business columns. Excepted: the per-run
+ * histories, which grow by design with every run (ops.runs, the run ledger, and
+ * silver.quality_metrics, one row per run and expectation, replaced per run id).
+ */
+async function tableFingerprints(): Promise<Record<string, Record<string, string | number>>> {
   const { warehouse } = await sharedContext();
-  const out: Record<string, { rows: number; hash: string }> = {};
-  for (const name of (await warehouse.listTables()).filter((t) => !t.startsWith('ops.'))) {
+  const out: Record<string, Record<string, string | number>> = {};
+  for (const name of (await warehouse.listTables()).filter((t) => !t.startsWith('ops.') && t !== 'silver.quality_metrics')) {
     const t = (await warehouse.table(name))!;
-    const cols = (await t.definition()).fields.map((f) => f.name).filter((c) => !c.startsWith('_') && !/(run_id|batch_id|_at|ingested|recorded|evaluated|report)/.test(c));
-    const [r] = await t.query<{ n: number; h: string }>(
-      `SELECT count(*) AS n, CAST(coalesce(sum(hash(${cols.map((c) => `"${c}"`).join(', ')})), 0) AS VARCHAR) AS h FROM {{table}}`,
+    const fields = (await t.definition()).fields.filter((f) => !f.name.startsWith('_') && !/(run_id|batch_id|_at$|ingested|recorded|evaluated|report)/.test(f.name));
+    // Doubles are compared to 9 decimals: a sum's last bits may depend on the order DuckDB adds in.
+    const expr = (f: { name: string; type: string }) => (f.type === 'double' || f.type === 'float' ? `round("${f.name}", 9)` : `"${f.name}"`);
+    const [r] = await t.query<Record<string, unknown>>(
+      `SELECT count(*) AS rows, ${fields.map((f) => `CAST(coalesce(sum(hash(${expr(f)})), 0) AS VARCHAR) AS "${f.name}"`).join(', ')} FROM {{table}}`,
     );
-    out[name] = { rows: Number(r!.n), hash: String(r!.h) };
+    out[name] = Object.fromEntries(Object.entries(r!).map(([k, v]) => [k, k === 'rows' ? Number(v) : String(v)]));
   }
   return out;
 }
@@ -127,36 +133,48 @@ describe('dailyPipeline end to end (local-disk warehouse)', () => {
   });
 
   it('a partition that fails is reported failed while the others succeed; replayFailed completes it once the cause is gone', async () => {
+    // Day 4 is delivered normally ...
     await generate({ landing: path.join(space.dir, 'day4'), days: 1, startDate: FAIL_DATE, ...GEN });
-    // Deliver day 4, but the FX delivery is unreadable (a directory where the file should be):
-    // an I/O failure of the landing zone that retries cannot fix until someone repairs it.
     for (const ds of ['customers', 'transactions', 'market_ticks', 'fx_rates']) {
       fs.cpSync(path.join(space.dir, 'day4', ds, FAIL_DATE), path.join(space.config.landing, ds, FAIL_DATE), { recursive: true });
     }
-    const fxFile = path.join(space.config.landing, 'fx_rates', FAIL_DATE, 'fx_rates.csv');
-    const broken = path.join(space.dir, 'unmounted-share');
-    fs.mkdirSync(broken, { recursive: true });
-    fs.rmSync(fxFile);
-    fs.symlinkSync(broken, fxFile);
+    // ... but silver.fx_rates was replaced by a table of another schema (rate_to_usd as text):
+    // the task fails with SchemaMismatch, which no retry can fix, until someone restores the table.
+    const { warehouse } = await sharedContext();
+    const fxDir = path.join(space.config.warehouse, 'silver', 'fx_rates');
+    const keptAside = path.join(space.dir, 'fx_rates.good');
+    fs.renameSync(fxDir, keptAside);
+    await warehouse.createTable('silver.fx_rates', {
+      fields: [
+        { name: 'currency', type: 'string' },
+        { name: 'rate_to_usd', type: 'string' },
+        { name: 'date', type: 'date' },
+      ],
+      partitionColumns: ['date'],
+    });
 
     const r = await runDay(FAIL_DATE);
     const state = Object.fromEntries(r.tasks.map((t) => [t.taskId, t.state]));
     expect(r.status).toBe('failed');
-    expect(state['bronze.fx_rates']).toBe('failed');
-    for (const t of ['silver.fx_rates', 'silver.transactions', 'gold.daily_transaction_summary', 'gold.customer_daily_activity', 'gold.risk_metrics']) expect(state[t], t).toBe('skipped');
-    for (const t of ['bronze.customers', 'silver.customers', 'bronze.transactions', 'bronze.market_ticks', 'silver.market_ticks', 'gold.daily_ohlcv', 'gold.technical_indicators']) expect(state[t], t).toBe('succeeded');
-    const { warehouse } = await sharedContext();
-    expect((await findFailedIn(warehouse, START, FAIL_DATE)).map((f) => f.date)).toEqual([FAIL_DATE]);
+    expect(state['silver.fx_rates']).toBe('failed');
+    expect(r.tasks.find((t) => t.taskId === 'silver.fx_rates')!.error).toMatch(/SchemaMismatch/);
+    for (const t of ['silver.transactions', 'gold.daily_transaction_summary', 'gold.customer_daily_activity', 'gold.risk_metrics']) expect(state[t], t).toBe('skipped');
+    for (const t of ['bronze.fx_rates', 'bronze.customers', 'silver.customers', 'bronze.transactions', 'bronze.market_ticks', 'silver.market_ticks', 'gold.daily_ohlcv', 'gold.technical_indicators']) {
+      expect(state[t], t).toBe('succeeded');
+    }
+    expect(await findFailedIn(warehouse, START, FAIL_DATE)).toEqual([
+      { date: FAIL_DATE, tasks: ['gold.customer_daily_activity', 'gold.daily_transaction_summary', 'gold.risk_metrics', 'silver.fx_rates', 'silver.transactions'] },
+    ]);
 
-    // repair the delivery, then replay
-    fs.rmSync(fxFile);
-    fs.copyFileSync(path.join(space.dir, 'day4', 'fx_rates', FAIL_DATE, 'fx_rates.csv'), fxFile);
+    // remove the cause (restore the table), then replay
+    fs.rmSync(fxDir, { recursive: true, force: true });
+    fs.renameSync(keptAside, fxDir);
     const replay = await client.workflow.execute(replayFailed, { taskQueue: space.config.temporal.taskQueue, workflowId: `financelake/replay/e2e-${Date.now()}`, args: [{ from: START, to: FAIL_DATE }] });
     expect(replay.replayed).toHaveLength(1);
     expect(replay.replayed[0]).toMatchObject({ date: FAIL_DATE, status: 'succeeded' });
-    expect(replay.replayed[0]!.tasks.sort()).toEqual(['bronze.fx_rates', 'gold.customer_daily_activity', 'gold.daily_transaction_summary', 'gold.risk_metrics', 'silver.fx_rates', 'silver.transactions'].sort());
+    expect([...replay.replayed[0]!.tasks].sort()).toEqual(['gold.customer_daily_activity', 'gold.daily_transaction_summary', 'gold.risk_metrics', 'silver.fx_rates', 'silver.transactions']);
     expect(await findFailedIn(warehouse, START, FAIL_DATE)).toEqual([]);
-    const tx = await (await warehouse.table('silver.transactions'))!.count(`date = '${FAIL_DATE}'`);
-    expect(tx).toBeGreaterThan(0);
+    expect(await (await warehouse.table('silver.transactions'))!.count(`date = '${FAIL_DATE}'`)).toBeGreaterThan(0);
+    expect(await (await warehouse.table('gold.daily_transaction_summary'))!.count(`date = '${FAIL_DATE}'`)).toBeGreaterThan(0);
   });
 });
