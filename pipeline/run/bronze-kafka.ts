@@ -28,6 +28,8 @@ export function partitionAppId(topic: string, partition: number): string {
 interface Range {
   start: number;
   end: number;
+  /** the txn version recorded for the partition when the range was planned */
+  recorded: number | undefined;
 }
 
 interface Consumed {
@@ -61,9 +63,10 @@ export async function ingestKafka(
       const txns = (await table.snapshot()).txns;
       const ranges = new Map<number, Range>();
       for (const [p, h] of high) {
-        const start = Math.max(txns.get(partitionAppId(topic, p)) ?? 0, low.get(p) ?? 0);
+        const recorded = txns.get(partitionAppId(topic, p));
+        const start = Math.max(recorded ?? 0, low.get(p) ?? 0);
         positions[String(p)] = start;
-        if (start < h) ranges.set(p, { start, end: Math.min(h, start + maxBatch) });
+        if (start < h) ranges.set(p, { start, end: Math.min(h, start + maxBatch), recorded });
       }
       if (ranges.size === 0) break;
       rounds++;
@@ -73,9 +76,11 @@ export async function ingestKafka(
       for (const [p, c] of consumed) {
         const range = ranges.get(p)!;
         if (c.next <= range.start) continue;
-        // another writer may have moved this partition since we read the positions
-        const current = await table.txnVersion(partitionAppId(topic, p));
-        if ((current ?? 0) > range.start) continue;
+        // Another writer may have moved this partition since we planned: then drop this batch. Writing
+        // against the snapshot we checked (readVersion) makes the lakehouse refuse or skip the commit
+        // if such a writer commits the same appId in between, so the check and the write are one step.
+        const base = await table.snapshot();
+        if (base.txns.get(partitionAppId(topic, p)) !== range.recorded) continue;
         const stage = `stage_${decl.name}_${p}`;
         await createStage(conn, stage, decl);
         const byDate = new Map<string | undefined, RawRecord[]>();
@@ -86,6 +91,7 @@ export async function ingestKafka(
         const result = await table.write(bronzeSelect(decl, stage, `${input.runId}:${topic}/${p}/${range.start}`, ctx.now?.() ?? new Date()), {
           mode: 'append',
           conn,
+          readVersion: base.version,
           txn: { appId: partitionAppId(topic, p), version: c.next },
           operation: 'STREAMING UPDATE',
           operationParameters: { topic, partition: p, fromOffset: range.start, toOffset: c.next, runId: input.runId },
