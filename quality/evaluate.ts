@@ -8,7 +8,7 @@
  * `unique` rule ignores keys with a NULL part; NaN is above every number (DuckDB ordering).
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { errText, ident, lit, typedLit } from './sql';
+import { errText, ident, lit, typeClass, typedLit } from './sql';
 import { BATCH_RULES, type Expectation, type ExpectationOutcome, type QualitySuite, type Severity } from './types';
 
 export interface EvaluateInput {
@@ -101,32 +101,52 @@ export async function evaluate(input: EvaluateInput): Promise<EvaluateResult> {
     }
   }
 
-  // One pass over the batch: a boolean per row rule, keeping only rows that fail something.
+  // Duplicate keys of each `unique` rule first: a hash aggregate yielding a small table, so the
+  // row pass below needs no window (which would have to materialise every column).
+  const dupTables = new Map<Expectation, string>();
+  for (const [i, e] of rowRules.entries()) {
+    if (e.rule !== 'unique') continue;
+    const keys = e.columns.map(ident).join(', ');
+    const name = `${p}_dup${i}`;
+    await q(
+      `CREATE OR REPLACE TEMP TABLE ${name} AS SELECT ${keys}, min(_row_id) AS __q_first FROM ${batch}
+       WHERE ${e.columns.map((c) => `${ident(c)} IS NOT NULL`).join(' AND ')} GROUP BY ALL HAVING count(*) > 1`,
+      `duplicate keys of '${e.name}'`,
+    );
+    dupTables.set(e, name);
+  }
+
+  // One pass over the batch: a boolean per row rule; the few rows failing something are kept
+  // whole, so samples and messages never need to scan the batch again.
   const flags = `${p}_flags`;
-  const rendered = rowRules.map((e, i) => ({ e, i, fail: failExpr(e, input, types), message: messageExpr(e) }));
+  const rendered = rowRules.map((e, i) => ({ e, i, flag: `__q_f${i}`, fail: failExpr(e, input, types, dupTables), message: messageExpr(e) }));
   if (rendered.length > 0) {
     await q(
-      `CREATE OR REPLACE TEMP TABLE ${flags} AS SELECT * FROM (SELECT b._row_id, ${rendered.map((r) => `coalesce(${r.fail}, false) AS f${r.i}`).join(', ')} FROM ${batch} b) WHERE ${rendered.map((r) => `f${r.i}`).join(' OR ')}`,
+      `CREATE OR REPLACE TEMP TABLE ${flags} AS SELECT * FROM (SELECT b.*, ${rendered.map((r) => `coalesce(${r.fail}, false) AS ${r.flag}`).join(', ')} FROM ${batch} b)
+       WHERE ${rendered.map((r) => r.flag).join(' OR ')}`,
       'row rules',
     );
   } else {
-    await q(`CREATE OR REPLACE TEMP TABLE ${flags} AS SELECT CAST(NULL AS BIGINT) AS _row_id WHERE false`, 'row rules');
+    await q(`CREATE OR REPLACE TEMP TABLE ${flags} AS SELECT * FROM ${batch} WHERE false`, 'row rules');
   }
   const counts =
     rendered.length > 0
       ? (await q(
-          `SELECT ${rendered.map((r) => `count_if(f${r.i}) AS c${r.i}, list(_row_id ORDER BY _row_id) FILTER (WHERE f${r.i})[1:${SAMPLE_SIZE}] AS s${r.i}`).join(', ')} FROM ${flags}`,
+          `SELECT ${rendered.map((r) => `count_if(${r.flag}) AS c${r.i}, list(_row_id ORDER BY _row_id) FILTER (WHERE ${r.flag})[1:${SAMPLE_SIZE}] AS s${r.i}`).join(', ')} FROM ${flags}`,
           'failure counts',
         ))[0]!
       : {};
 
-  // Samples: the first failing rows of each rule, fetched from the batch in one scan.
+  // Samples: the first failing rows of each rule, from the small table of failing rows.
   const sampleIds = new Map<number, number[]>();
   for (const r of rendered) sampleIds.set(r.i, ((counts[`s${r.i}`] as unknown[] | null) ?? []).map(Number));
   const allIds = [...new Set([...sampleIds.values()].flat())];
   const sampleRows = new Map<number, Record<string, unknown>>();
   if (allIds.length > 0) {
-    const rows = await q(`SELECT * FROM ${batch} WHERE _row_id IN (${allIds.join(', ')}) ORDER BY _row_id`, 'sample rows');
+    const rows = await q(
+      `SELECT * EXCLUDE (${rendered.map((r) => r.flag).join(', ')}) FROM ${flags} WHERE _row_id IN (${allIds.join(', ')}) ORDER BY _row_id`,
+      'sample rows',
+    );
     for (const row of rows) sampleRows.set(Number(row._row_id), row);
   }
 
@@ -145,24 +165,23 @@ export async function evaluate(input: EvaluateInput): Promise<EvaluateResult> {
   const failures = `${p}_failures`;
   const batchDropped = batchRules.filter((e) => e.severity === 'drop' && batchOutcomes.get(e)!.failed);
   const blocking = rendered.filter((r) => r.e.severity !== 'warn' && Number(counts[`c${r.i}`] ?? 0) > 0);
-  const ruleList = [
-    ...batchDropped.map((e) => lit(e.name)),
-    ...rendered.map((r) => `CASE WHEN f.f${r.i} THEN ${lit(r.e.name)} END`),
-  ];
-  const messageList = [
-    ...batchDropped.map((e) => lit(batchOutcomes.get(e)!.message)),
-    ...rendered.map((r) => `CASE WHEN f.f${r.i} THEN ${r.message} END`),
-  ];
+  // rule names and messages of the rules a row failed; `f` is where its flags are read from
+  const lists = (f: string): string => {
+    const listOf = (items: string[]): string => `list_filter([${items.join(', ')}]::VARCHAR[], x -> x IS NOT NULL)`;
+    const rules = [...batchDropped.map((e) => lit(e.name)), ...rendered.map((r) => `CASE WHEN ${f}.${r.flag} THEN ${lit(r.e.name)} END`)];
+    const messages = [...batchDropped.map((e) => lit(batchOutcomes.get(e)!.message)), ...rendered.map((r) => `CASE WHEN ${f}.${r.flag} THEN ${r.message} END`)];
+    return `${listOf(rules)} AS rules, ${listOf(messages)} AS messages`;
+  };
   const source = types.has('_source') ? ', b._source' : '';
-  const listOf = (items: string[]): string => `list_filter([${items.join(', ')}]::VARCHAR[], x -> x IS NOT NULL)`;
   if (batchDropped.length > 0) {
     await q(
-      `CREATE OR REPLACE TEMP TABLE ${failures} AS SELECT b._row_id, b._raw${source}, ${listOf(ruleList)} AS rules, ${listOf(messageList)} AS messages FROM ${batch} b LEFT JOIN ${flags} f ON f._row_id = b._row_id`,
+      `CREATE OR REPLACE TEMP TABLE ${failures} AS SELECT b._row_id, b._raw${source}, ${lists('f')} FROM ${batch} b LEFT JOIN ${flags} f ON f._row_id = b._row_id`,
       'failure rows',
     );
   } else if (blocking.length > 0) {
+    // the failing rows are in flags whole: it is both the row and its flags
     await q(
-      `CREATE OR REPLACE TEMP TABLE ${failures} AS SELECT b._row_id, b._raw${source}, ${listOf(ruleList)} AS rules, ${listOf(messageList)} AS messages FROM ${batch} b JOIN ${flags} f ON f._row_id = b._row_id WHERE ${blocking.map((r) => `f.f${r.i}`).join(' OR ')}`,
+      `CREATE OR REPLACE TEMP TABLE ${failures} AS SELECT b._row_id, b._raw${source}, ${lists('b')} FROM ${flags} b WHERE ${blocking.map((r) => `b.${r.flag}`).join(' OR ')}`,
       'failure rows',
     );
   } else {
@@ -217,16 +236,20 @@ const col = (c: string): string => `b.${ident(c)}`;
 const shown = (c: string): string => `coalesce(left(CAST(${col(c)} AS VARCHAR), ${VALUE_CHARS}), 'NULL')`;
 
 /** SQL that is true when the row fails the rule (NULL is read as pass by the caller's coalesce). */
-function failExpr(e: Expectation, input: EvaluateInput, types: Map<string, string>): string {
+function failExpr(e: Expectation, input: EvaluateInput, types: Map<string, string>, dupTables: Map<Expectation, string>): string {
   const typeOf = (c: string): string => {
     const t = types.get(c);
     if (!t) throw new Error(`quality evaluate(${input.suite.dataset}): expectation '${e.name}': column '${c}' is not in the batch`);
     return t;
   };
   switch (e.rule) {
-    case 'not_null':
-      typeOf(e.column);
-      return e.treatEmptyAsNull ? `(${col(e.column)} IS NULL OR trim(CAST(${col(e.column)} AS VARCHAR)) = '')` : `${col(e.column)} IS NULL`;
+    case 'not_null': {
+      const t = typeOf(e.column);
+      // trim() only where a value starts with a space: most values do not, and trim is the cost here
+      return e.treatEmptyAsNull && typeClass(t) === 'string'
+        ? `(${col(e.column)} IS NULL OR ${col(e.column)} = '' OR (starts_with(${col(e.column)}, ' ') AND trim(${col(e.column)}) = ''))`
+        : `${col(e.column)} IS NULL`;
+    }
     case 'between': {
       const t = typeOf(e.column);
       const parts: string[] = [];
@@ -249,13 +272,10 @@ function failExpr(e: Expectation, input: EvaluateInput, types: Map<string, strin
       return `NOT CAST((${e.expression}) AS BOOLEAN)`;
     case 'unique': {
       e.columns.forEach(typeOf);
-      const keys = e.columns.map(col).join(', ');
-      const allSet = e.columns.map((c) => `${col(c)} IS NOT NULL`).join(' AND ');
-      const inBatch = `row_number() OVER (PARTITION BY ${keys} ORDER BY b._row_id) > 1`;
-      const stored = input.existingView
-        ? ` OR EXISTS (SELECT 1 FROM ${input.existingView} x WHERE ${e.columns.map((c) => `x.${ident(c)} = ${col(c)}`).join(' AND ')})`
-        : '';
-      return `(${allSet} AND (${inBatch}${stored}))`;
+      const match = (alias: string): string => e.columns.map((c) => `${alias}.${ident(c)} = ${col(c)}`).join(' AND ');
+      const inBatch = `EXISTS (SELECT 1 FROM ${dupTables.get(e)} d WHERE ${match('d')} AND ${col('_row_id')} > d.__q_first)`;
+      const stored = input.existingView ? ` OR EXISTS (SELECT 1 FROM ${input.existingView} x WHERE ${match('x')})` : '';
+      return `(${e.columns.map((c) => `${col(c)} IS NOT NULL`).join(' AND ')} AND (${inBatch}${stored}))`;
     }
     case 'foreign_key': {
       typeOf(e.column);

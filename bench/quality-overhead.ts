@@ -1,0 +1,113 @@
+/**
+ * Quality overhead: the silver step (cast the all-text batch, write Parquet) with the full
+ * transactions suite evaluated against the same step with no rules, over N generated rows.
+ * Prints both timings and their ratio (goal <= 1.3x). Not a test.
+ *
+ *   npx tsx bench/quality-overhead.ts [--rows 1000000] [--memory 2GB] [--threads 2]
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { Engine } from '../lakehouse';
+import { dataset } from '../pipeline';
+import { evaluate } from '../quality';
+
+function arg(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : fallback;
+}
+
+const ROWS = Number(arg('rows', '1000000'));
+const CUSTOMERS = 50_000;
+
+async function time<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t0 = performance.now();
+  const r = await fn();
+  return [performance.now() - t0, r];
+}
+
+/** Bronze-like text rows with ~2% defects of the kinds the generator makes. */
+async function generate(conn: DuckDBConnection): Promise<void> {
+  await conn.run(`CREATE OR REPLACE TABLE customers AS SELECT 'C' || lpad(CAST(i AS VARCHAR), 6, '0') AS customer_id,
+      ['retail','private','corporate','institutional'][1 + i % 4] AS segment, ['low','medium','high'][1 + i % 3] AS risk_rating FROM range(${CUSTOMERS}) r(i)`);
+  await conn.run(`CREATE OR REPLACE TABLE fx AS SELECT * FROM (VALUES ('USD',1.0),('EUR',1.1),('GBP',1.27),('CHF',1.12),('JPY',0.0068),('SGD',0.74),('HKD',0.128),('AUD',0.66)) v(currency, rate_to_usd)`);
+  await conn.run(`CREATE OR REPLACE TABLE bronze AS
+    SELECT CAST(i + 1 AS BIGINT) AS _row_id,
+      CASE WHEN i % 97 = 0 THEN 'TX' || lpad(CAST(i - 1 AS VARCHAR), 9, '0') ELSE 'TX' || lpad(CAST(i AS VARCHAR), 9, '0') END AS transaction_id,
+      'A' || CAST(i % 200000 AS VARCHAR) AS account_id,
+      CASE WHEN i % 211 = 0 THEN NULL WHEN i % 223 = 0 THEN 'C999999' ELSE 'C' || lpad(CAST((i * 7919) % ${CUSTOMERS} AS VARCHAR), 6, '0') END AS customer_id,
+      strftime(TIMESTAMP '2024-01-02 00:00:00' + to_milliseconds(CAST((i * 86400000::BIGINT) // ${ROWS} AS BIGINT)), '%Y-%m-%dT%H:%M:%S.%gZ') AS ts,
+      CASE WHEN i % 199 = 0 THEN '-' || CAST(i % 1000 AS VARCHAR) WHEN i % 401 = 0 THEN 'abc' ELSE CAST(round(5 + (i * 37 % 100000) / 7.0, 2) AS VARCHAR) END AS amount,
+      CASE WHEN i % 307 = 0 THEN 'XXX' ELSE ['USD','EUR','GBP','CHF','JPY','SGD','HKD','AUD'][1 + i % 8] END AS currency,
+      ['debit','credit','transfer','fee'][1 + i % 4] AS type,
+      ['US','EU','APAC'][1 + i % 3] AS region,
+      'CP' || CAST(i % 5000 AS VARCHAR) AS counterparty,
+      CASE WHEN i % 503 = 0 THEN 'unknown' ELSE ['posted','pending','reversed'][1 + i % 3] END AS status
+    FROM range(${ROWS}) r(i)`);
+  // bronze keeps each record as it arrived; silver carries it along for the quarantine
+  await conn.run(`ALTER TABLE bronze ADD COLUMN _raw VARCHAR`);
+  await conn.run(`UPDATE bronze SET _raw = to_json({'transaction_id': transaction_id, 'customer_id': customer_id, 'ts': ts, 'amount': amount, 'currency': currency})::VARCHAR`);
+}
+
+/** The silver step shared by both variants: types, enrichment, a temp table ready to write. */
+const TYPED = `CREATE OR REPLACE TEMP TABLE typed AS
+  SELECT b._row_id, b._raw, trim(b.transaction_id) AS transaction_id, b.account_id, upper(trim(b.customer_id)) AS customer_id,
+    TRY_CAST(b.ts AS TIMESTAMPTZ) AS ts, TRY_CAST(b.amount AS DECIMAL(18,2)) AS amount, upper(trim(b.currency)) AS currency,
+    lower(trim(b.type)) AS type, b.counterparty, lower(trim(b.status)) AS status,
+    CAST(TRY_CAST(b.amount AS DECIMAL(18,2)) AS DOUBLE) * fx.rate_to_usd AS amount_usd,
+    c.segment AS customer_segment, c.risk_rating AS customer_risk_rating,
+    CAST(TRY_CAST(b.ts AS TIMESTAMPTZ) AS DATE) AS date, upper(trim(b.region)) AS region
+  FROM bronze b LEFT JOIN customers c ON c.customer_id = upper(trim(b.customer_id)) LEFT JOIN fx ON fx.currency = upper(trim(b.currency))`;
+const COLUMNS = 'transaction_id, account_id, customer_id, ts, amount, currency, type, counterparty, status, amount_usd, customer_segment, customer_risk_rating, date, region';
+
+async function main(): Promise<void> {
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'quality-bench-'));
+  const engine = await Engine.create({ memoryLimit: arg('memory', '2GB'), threads: Number(arg('threads', String(Math.min(2, os.cpus().length)))), tempDirectory: path.join(tmp, 'spill') });
+  const conn = await engine.connect();
+  const suite = dataset('transactions').quality!;
+  try {
+    const [genMs] = await time(() => generate(conn));
+    console.log(`generated ${ROWS.toLocaleString('en-US')} bronze rows in ${(genMs / 1000).toFixed(1)}s; suite: ${suite.expectations.length} expectations`);
+
+    const plain = async (): Promise<number> => {
+      await conn.run(TYPED);
+      await conn.run(`COPY (SELECT ${COLUMNS} FROM typed) TO '${tmp}/plain.parquet' (FORMAT parquet)`);
+      return ROWS;
+    };
+    const withRules = async (run: number): Promise<{ passed: number; dropped: number; warned: number }> => {
+      await conn.run(TYPED);
+      const r = await evaluate({ conn, suite, batchView: 'typed', referenceViews: { 'silver.customers': 'customers' }, now: new Date('2024-01-03T00:00:00Z'), viewPrefix: `bench${run}` });
+      await conn.run(`COPY (SELECT ${COLUMNS} FROM ${r.passedView}) TO '${tmp}/checked.parquet' (FORMAT parquet)`);
+      await conn.run(`COPY (SELECT _row_id, _raw, to_json(rules)::VARCHAR AS rules, to_json(messages)::VARCHAR AS messages FROM ${r.failuresView}) TO '${tmp}/quarantine.parquet' (FORMAT parquet)`);
+      if (r.passed + r.dropped !== ROWS) throw new Error(`rows lost: ${r.passed} + ${r.dropped} != ${ROWS}`);
+      return { passed: r.passed, dropped: r.dropped, warned: r.outcomes.filter((o) => o.outcome === 'warned').reduce((s, o) => s + o.failed, 0) };
+    };
+
+    // Alternate the two variants and keep each one's best time, so cache warmth favours neither.
+    const plainMs: number[] = [];
+    const rulesMs: number[] = [];
+    let last = { passed: 0, dropped: 0, warned: 0 };
+    for (let round = 0; round < 2; round++) {
+      plainMs.push((await time(plain))[0]);
+      const [ms, r] = await time(() => withRules(round));
+      rulesMs.push(ms);
+      last = r;
+    }
+    const a = Math.min(...plainMs);
+    const b = Math.min(...rulesMs);
+    console.log(`silver, no rules:        ${(a / 1000).toFixed(2)}s  (${Math.round(ROWS / (a / 1000)).toLocaleString('en-US')} rows/s)  runs: ${plainMs.map((x) => (x / 1000).toFixed(2)).join(', ')}`);
+    console.log(`silver, full suite:      ${(b / 1000).toFixed(2)}s  (${Math.round(ROWS / (b / 1000)).toLocaleString('en-US')} rows/s)  runs: ${rulesMs.map((x) => (x / 1000).toFixed(2)).join(', ')}`);
+    console.log(`  passed ${last.passed.toLocaleString('en-US')}, quarantined ${last.dropped.toLocaleString('en-US')}, warn failures ${last.warned.toLocaleString('en-US')}`);
+    console.log(`overhead ratio: ${(b / a).toFixed(2)}x (goal <= 1.30x)`);
+  } finally {
+    conn.closeSync();
+    await engine.close();
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
