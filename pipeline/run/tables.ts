@@ -26,6 +26,8 @@ export function bronzeDefinition(decl: DatasetDeclaration): TableDefinition {
     fields: [...(decl.sourceFields ?? []).map((f) => ({ name: f.name, type: 'string' as const })), ...BRONZE_META],
     partitionColumns: ['_ingest_date'],
     description: `bronze.${decl.name}: raw records as delivered (append-only)`,
+    // bronze is the record of what arrived: the table itself refuses overwrites and deletes
+    properties: { 'delta.appendOnly': 'true' },
   };
 }
 

@@ -111,6 +111,8 @@ describe('pipeline on a local warehouse', () => {
     const silverIn = [D1, D2].reduce((s, d) => s + results.get(`run-1:${d}:silver.transactions`)!.rowsIn, 0);
     expect(bronze).toBe(data.days.reduce((s, d) => s + d.delivered.length, 0));
     expect(silverIn).toBe(bronze);
+    // bronze is append-only: the record of what arrived cannot be rewritten
+    await expect((await env.warehouse.table('bronze.transactions'))!.delete(`_ingest_date IS NOT NULL`)).rejects.toThrow(/append-only/);
     const q = await rows<{ n: number }>('silver.quarantine', "SELECT count(*) AS n FROM {{table}} WHERE dataset = 'transactions'");
     expect(Number(q[0].n)).toBe([D1, D2].reduce((s, d) => s + results.get(`run-1:${d}:silver.transactions`)!.quarantined, 0));
   });
