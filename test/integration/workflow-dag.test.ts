@@ -157,4 +157,27 @@ describe('dailyPipeline on a real Temporal dev server', () => {
     const days = new Set(fakes.calls.filter((c) => c.date.startsWith('2024-02')).map((c) => c.date));
     expect(days.size).toBe(5);
   });
+
+  it('two workers on the same task queue share the work', async () => {
+    const other = new FakeActivities(fakes.dag);
+    const slow = (f: FakeActivities) => {
+      for (const t of f.dag.tasks) f.behaviours.set(t.id, () => new Promise((r) => setTimeout(r, 150)));
+    };
+    slow(fakes);
+    slow(other);
+    const second = await startWorker(env, taskQueue, other, true);
+    try {
+      const res = await run('2024-03-01');
+      expect(res.status).toBe('succeeded');
+      const mine = fakes.ranFor('2024-03-01').length;
+      const theirs = other.ranFor('2024-03-01').length;
+      expect(mine + theirs).toBe(13);
+      expect(mine).toBeGreaterThan(0);
+      expect(theirs).toBeGreaterThan(0);
+    } finally {
+      fakes.behaviours.clear();
+      second.w.worker.shutdown();
+      await second.done;
+    }
+  });
 });

@@ -78,8 +78,11 @@ export class FakeActivities {
   }
 }
 
-export async function startWorker(env: TestWorkflowEnvironment, taskQueue: string, fakes: FakeActivities): Promise<{ w: FinanceLakeWorker; done: Promise<void> }> {
-  const w = await createWorker({ config: loadConfig(), connection: env.nativeConnection, taskQueue, activities: fakes.activities() });
+/** ownConnection: a second worker on the same queue needs its own connection (as a second process would have). */
+export async function startWorker(env: TestWorkflowEnvironment, taskQueue: string, fakes: FakeActivities, ownConnection = false): Promise<{ w: FinanceLakeWorker; done: Promise<void> }> {
+  const base = loadConfig();
+  const config = ownConnection ? { ...base, temporal: { ...base.temporal, address: env.address } } : base;
+  const w = await createWorker({ config, ...(ownConnection ? {} : { connection: env.nativeConnection }), taskQueue, activities: fakes.activities(), identity: ownConnection ? `second-worker-${process.pid}` : undefined });
   const done = w.run();
   return { w, done };
 }
