@@ -55,8 +55,14 @@ export async function readLastCheckpoint(store: ObjectStore, table: string): Pro
   }
 }
 
-export async function listLog(store: ObjectStore, table: string): Promise<LogListing> {
-  const [objects, lastCheckpoint] = await Promise.all([store.list('_delta_log/'), readLastCheckpoint(store, table)]);
+/**
+ * List the log. With `fromVersion`, only the blocks of 1000 versions from there on are listed
+ * (prefix `_delta_log/<first 17 digits>`) and _last_checkpoint is not read: what a snapshot
+ * update needs, at a cost that does not grow with the age of the table.
+ */
+export async function listLog(store: ObjectStore, table: string, opts: { fromVersion?: number } = {}): Promise<LogListing> {
+  const [objects, lastCheckpoint] =
+    opts.fromVersion === undefined ? await Promise.all([store.list('_delta_log/'), readLastCheckpoint(store, table)]) : [await listBlocksFrom(store, opts.fromVersion), undefined];
   const commits = new Map<number, ObjectInfo>();
   const checkpoints = new Map<number, CheckpointRef>();
   const multipart = new Map<string, { version: number; total: number; parts: Map<number, ObjectInfo> }>();
@@ -101,6 +107,18 @@ export async function listLog(store: ObjectStore, table: string): Promise<LogLis
     latest = Math.max(latest, mp.version);
   }
   return { commits, checkpoints, lastCheckpoint, latest };
+}
+
+async function listBlocksFrom(store: ObjectStore, from: number): Promise<ObjectInfo[]> {
+  const out: ObjectInfo[] = [];
+  for (let block = Math.floor(from / 1000); ; block++) {
+    const prefix = `_delta_log/${String(block).padStart(17, '0')}`;
+    const objs = await store.list(prefix);
+    out.push(...objs);
+    // Continue only when this block is full up to its last version.
+    const lastKey = `${prefix}999.json`;
+    if (!objs.some((o) => o.key === lastKey)) return out;
+  }
 }
 
 /** Read and parse one commit file. */

@@ -201,12 +201,13 @@ export type { LogEntry };
  * read), or return it unchanged when nothing was committed since.
  */
 export async function updateSnapshot(store: ObjectStore, snap: Snapshot, opts: { io: CheckpointIO; listing?: LogListing }): Promise<Snapshot> {
-  const listing = opts.listing ?? (await listLog(store, snap.table));
+  const listing = opts.listing ?? (await listLog(store, snap.table, { fromVersion: snap.version }));
+  // Our version vanished (the table was replaced) or newer commits are missing (cleaned up
+  // behind a checkpoint): a full load decides.
+  if (!listing.commits.has(snap.version) || listing.latest < snap.version) return loadSnapshot(store, { table: snap.table, io: opts.io });
   if (listing.latest === snap.version) return snap;
-  if (listing.latest < snap.version) return loadSnapshot(store, { table: snap.table, io: opts.io, listing });
   for (let v = snap.version + 1; v <= listing.latest; v++) {
-    // Commits cleaned up behind a newer checkpoint: load from the checkpoint instead.
-    if (!listing.commits.has(v)) return loadSnapshot(store, { table: snap.table, io: opts.io, listing });
+    if (!listing.commits.has(v)) return loadSnapshot(store, { table: snap.table, io: opts.io });
   }
   const state = new ReplayState(snap.table);
   state.protocol = snap.protocol;

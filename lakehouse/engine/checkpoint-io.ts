@@ -58,26 +58,28 @@ export class DuckDBCheckpointIO implements CheckpointIO {
         if (!present.includes('add') || !present.includes('metaData') || !present.includes('protocol')) {
           throw new Error(`not a checkpoint: columns ${cols.map((c) => c.column_name).join(', ')}`);
         }
-        const rows = await this.engine.all<Record<string, unknown>>(`SELECT ${present.map((c) => `"${c}"`).join(', ')} FROM read_parquet(${files}, union_by_name=true)`, conn);
+        // DuckDB renders the actions as one JSON array and V8 parses it once: much faster than
+        // converting nested DuckDB values (or many small strings) row by row.
+        const cases = present.map((c) => `WHEN "${c}" IS NOT NULL THEN '{"${c}":' || to_json("${c}")::VARCHAR || '}'`).join(' ');
+        const reader = await conn.runAndReadAll(`SELECT '[' || coalesce(string_agg(CASE ${cases} END, ','), '') || ']' AS actions FROM read_parquet(${files}, union_by_name=true)`);
+        const parsed = JSON.parse(String(reader.getRows()[0][0])) as Array<Record<string, unknown>>;
         const actions: Action[] = [];
-        for (const row of rows) {
-          for (const c of present) {
-            const v = row[c];
-            if (v === null || v === undefined) continue;
-            const body = compact(v) as Record<string, unknown>;
-            if (c === 'add' || c === 'remove') {
-              if (typeof body.path !== 'string') continue; // Spark writes all-null structs in some rows
-              if (c === 'add' && !body.partitionValues) body.partitionValues = {};
-            }
-            if (c === 'metaData') {
-              if (!body.configuration) body.configuration = {};
-              if (!body.partitionColumns) body.partitionColumns = [];
-            }
-            if (c === 'txn' && typeof body.appId !== 'string') continue;
-            if (c === 'protocol' && typeof body.minReaderVersion !== 'number') continue;
-            if (c === 'metaData' && typeof body.schemaString !== 'string') continue;
-            actions.push({ [c]: body } as Action);
+        for (const row of parsed) {
+          const c = Object.keys(row)[0] as (typeof ACTION_COLUMNS)[number];
+          const body = compact(row[c]) as Record<string, unknown>;
+          if (c === 'add' || c === 'remove') {
+            if (typeof body.path !== 'string') continue; // Spark writes all-null structs in some rows
+            if (c === 'add' && !body.partitionValues) body.partitionValues = {};
           }
+          if (c === 'metaData') {
+            if (typeof body.schemaString !== 'string') continue;
+            if (!body.configuration) body.configuration = {};
+            if (!body.partitionColumns) body.partitionColumns = [];
+            if (body.format && typeof body.format === 'object') body.format = compact(body.format);
+          }
+          if (c === 'txn' && typeof body.appId !== 'string') continue;
+          if (c === 'protocol' && typeof body.minReaderVersion !== 'number') continue;
+          actions.push({ [c]: body } as Action);
         }
         return actions;
       } finally {

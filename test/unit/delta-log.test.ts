@@ -13,6 +13,7 @@ import {
   loadSnapshot,
   serializeCommit,
   UnsupportedFeatureError,
+  updateSnapshot,
   type Action,
   type Engine,
   type ObjectStore,
@@ -148,5 +149,26 @@ describe('checkpoints', () => {
     await store.put(LAST_CHECKPOINT_KEY, JSON.stringify({ version: 1, size: last.size }));
     await store.delete(checkpointKey(1));
     await expect(loadSnapshot(store, { io: io(), table: 'bronze.cp' })).rejects.toThrowError(/points to a checkpoint that is not in the log \(version 1, _delta_log\/00000000000000000001\.checkpoint\.parquet\)/);
+  });
+});
+
+describe('snapshot updates', () => {
+  it('follows new commits across a 1000-version block boundary, listing only recent blocks', async () => {
+    const store = await localTableStore();
+    const commits: Action[][] = [[{ protocol: { minReaderVersion: 1, minWriterVersion: 2 } }, meta]];
+    for (let v = 1; v <= 998; v++) commits.push(v % 100 === 0 ? [add(`${v}.parquet`)] : []);
+    await handLog(store, commits);
+    const s998 = await loadSnapshot(store, { io: io() });
+    expect(s998.version).toBe(998);
+    expect(s998.files).toHaveLength(9);
+    await store.put(commitKey(999), serializeCommit([add('999.parquet')]));
+    await store.put(commitKey(1000), serializeCommit([add('1000.parquet')]));
+    await store.put(commitKey(1001), serializeCommit([rm('100.parquet')]));
+    const listed: string[] = [];
+    const spy = new Proxy(store, { get: (t, k) => (k === 'list' ? (p: string) => (listed.push(p), t.list(p)) : (t as any)[k]) });
+    const s = await updateSnapshot(spy, s998, { io: io() });
+    expect(s.version).toBe(1001);
+    expect(s.files.map((f) => f.path).sort()).toEqual(['1000.parquet', '200.parquet', '300.parquet', '400.parquet', '500.parquet', '600.parquet', '700.parquet', '800.parquet', '900.parquet', '999.parquet']);
+    expect(listed).toEqual(['_delta_log/00000000000000000', '_delta_log/00000000000000001']);
   });
 });
