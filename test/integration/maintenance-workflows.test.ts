@@ -8,6 +8,7 @@ import { loadConfig } from '../../config/env';
 import { backupActivities } from '../../activities/backup';
 import { closeSharedContext, useConfig } from '../../activities/context';
 import { maintenanceActivities } from '../../activities/maintenance';
+import type { FinanceLakeActivities } from '../../activities/types';
 import { listManifests } from '../../lakehouse/backup';
 import { backup, maintenance, restoreWarehouse } from '../../workflows';
 import { createWorker } from '../../workers/worker';
@@ -27,7 +28,7 @@ beforeAll(async () => {
   const config = { ...loadConfig(), warehouse: sites.primaryUrl, backupTarget: sites.backupUrl };
   useConfig(config);
   env = await startTestServer();
-  const w = await createWorker({ config, connection: env.nativeConnection, taskQueue, activities: { ...maintenanceActivities, ...backupActivities } });
+  const w = await createWorker({ config, connection: env.nativeConnection, taskQueue, activities: { ...maintenanceActivities, ...backupActivities } as unknown as Partial<FinanceLakeActivities> });
   const done = w.run();
   stopWorker = async () => {
     w.worker.shutdown();
