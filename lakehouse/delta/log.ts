@@ -61,8 +61,14 @@ export async function readLastCheckpoint(store: ObjectStore, table: string): Pro
  * update needs, at a cost that does not grow with the age of the table.
  */
 export async function listLog(store: ObjectStore, table: string, opts: { fromVersion?: number } = {}): Promise<LogListing> {
-  const [objects, lastCheckpoint] =
-    opts.fromVersion === undefined ? await Promise.all([store.list('_delta_log/'), readLastCheckpoint(store, table)]) : [await listBlocksFrom(store, opts.fromVersion), undefined];
+  if (opts.fromVersion !== undefined) return classify(await listBlocksFrom(store, opts.fromVersion), undefined);
+  // _last_checkpoint first, then the listing: a checkpoint is written before its pointer, so the
+  // listing then always holds the checkpoint it names (reading both at once could race a writer).
+  const lastCheckpoint = await readLastCheckpoint(store, table);
+  return classify(await store.list('_delta_log/'), lastCheckpoint);
+}
+
+function classify(objects: ObjectInfo[], lastCheckpoint: LastCheckpoint | undefined): LogListing {
   const commits = new Map<number, ObjectInfo>();
   const checkpoints = new Map<number, CheckpointRef>();
   const multipart = new Map<string, { version: number; total: number; parts: Map<number, ObjectInfo> }>();

@@ -70,6 +70,11 @@ export interface LoadOptions {
 export async function loadSnapshot(store: ObjectStore, opts: LoadOptions): Promise<Snapshot> {
   const table = opts.table ?? store.url;
   const listing = opts.listing ?? (await listLog(store, table));
+  const last = listing.lastCheckpoint;
+  const timeTravel = opts.version !== undefined || opts.timestamp !== undefined;
+  const missingCheckpoint = (): LogError =>
+    new LogError(table, last!.version, checkpointKey(last!.version), `${LAST_CHECKPOINT_KEY} points to a checkpoint that is not in the log`);
+  if (last && !timeTravel && !listing.checkpoints.has(last.version)) throw missingCheckpoint();
   if (listing.latest < 0) throw new TableNotFoundError(table, store.url);
 
   let target = opts.version ?? listing.latest;
@@ -77,14 +82,11 @@ export async function loadSnapshot(store: ObjectStore, opts: LoadOptions): Promi
   if (target > listing.latest || target < 0) {
     throw new LogError(table, target, undefined, `version ${target} does not exist (latest is ${listing.latest})`);
   }
+  if (last && last.version <= target && !listing.checkpoints.has(last.version)) throw missingCheckpoint();
 
   // Newest complete checkpoint at or before the target.
   let cp: number | undefined;
   for (const v of listing.checkpoints.keys()) if (v <= target && (cp === undefined || v > cp)) cp = v;
-  const last = listing.lastCheckpoint;
-  if (last && last.version <= listing.latest && !listing.checkpoints.has(last.version) && (cp === undefined || last.version >= cp)) {
-    throw new LogError(table, last.version, checkpointKey(last.version), `${LAST_CHECKPOINT_KEY} points to a checkpoint that is not in the log`);
-  }
 
   const state = new ReplayState(table);
   let fromVersion = 0;

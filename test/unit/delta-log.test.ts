@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  checkpointActions,
   checkpointKey,
   commitKey,
   CorruptCommitError,
@@ -134,6 +135,25 @@ describe('checkpoints', () => {
     expect(fromCp.metadata).toEqual(direct.metadata);
     expect(fromCp.protocol).toEqual(direct.protocol);
     expect(await (await DeltaTable.open(store, engine)).count()).toBe(4);
+  });
+
+  it('reads multi-part checkpoints', async () => {
+    const store = await localTableStore();
+    const t = await DeltaTable.create(store, engine, { fields: [{ name: 'id', type: 'long' }, { name: 'p', type: 'string' }], partitionColumns: ['p'] });
+    for (let i = 0; i < 3; i++) await t.write(`SELECT ${i}::BIGINT AS id, 'p${i}' AS p`);
+    const actions = checkpointActions(await t.snapshot());
+    const half = Math.ceil(actions.length / 2);
+    const part = (i: number) => `_delta_log/${String(3).padStart(20, '0')}.checkpoint.${String(i).padStart(10, '0')}.${String(2).padStart(10, '0')}.parquet`;
+    await io().writeCheckpoint(store, part(1), actions.slice(0, half));
+    await io().writeCheckpoint(store, part(2), actions.slice(half));
+    await store.put(LAST_CHECKPOINT_KEY, JSON.stringify({ version: 3, size: actions.length, parts: 2 }));
+    for (let v = 0; v <= 3; v++) await store.delete(commitKey(v));
+    const s = await loadSnapshot(store, { io: io() });
+    expect(s.version).toBe(3);
+    expect(s.files.map((f) => f.partitionValues.p).sort()).toEqual(['p0', 'p1', 'p2']);
+    // An incomplete multi-part checkpoint (a writer died) is not used.
+    await store.delete(part(2));
+    await expect(loadSnapshot(store, { io: io() })).rejects.toThrowError(/points to a checkpoint that is not in the log/);
   });
 
   it('fails clearly when _last_checkpoint disagrees with the checkpoint', async () => {
