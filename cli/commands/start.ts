@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../config/env';
 import { ensureUp, type ServiceName } from '../../infra/stack';
 import { generate, produceTicks } from '../../pipeline';
@@ -88,6 +89,8 @@ export const startCommand: Command = {
     }
     say(`warehouse ${config.warehouse}`);
 
+    // The worker's state changes are not news here; warnings and errors still show.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
     const worker = await createWorker({ config, ...realWorkerParts(config) }).catch((e) => {
       throw new CommandFailed(`the worker refused to start: ${(e as Error).message}`);
     });
