@@ -35,3 +35,5 @@ export type { Customer, FxRate, Transaction, GeneratedRecord } from './generate/
 export { BUSINESS_DATE_HEADER, partitionAppId } from './run/bronze-kafka';
 export { fileAppId } from './run/bronze-files';
 export { InvariantViolation } from './run/silver';
+export { replayQuarantined } from './run/replay';
+export type { QuarantineReplay } from './run/replay';

@@ -105,30 +105,22 @@ async function preOutcomes(conn: DuckDBConnection, evaluated: number): Promise<E
   });
 }
 
-export async function runSilver(ctx: TaskContext, input: TaskInput, decl: DatasetDeclaration, conn: DuckDBConnection): Promise<SilverOutcome> {
-  const { date } = input;
-  const dateCol = decl.dateColumn ?? 'date';
+/**
+ * Steps 2-3 over the numbered raw rows in temp table `s_batch`: typing into `s_typed`, the
+ * references registered as views, the declaration's transform into `s_rows` (one row per
+ * readable input), and the failures found before the suite into `s_pre` / `s_pre_rows`.
+ * Shared by the silver run and the quarantine replay.
+ */
+export async function typeBatch(
+  ctx: TaskContext,
+  decl: DatasetDeclaration,
+  date: string,
+  conn: DuckDBConnection,
+): Promise<{ refs: Record<string, string>; readVersions: Record<string, number>; suite: QualitySuite }> {
   const bronzeId = `bronze.${decl.name}`;
-  const silver = await ensureTable(ctx.warehouse, `silver.${decl.name}`);
-
-  // 1. the batch: bronze rows of business date D, numbered in delivery order
-  // bronze is partitioned by ingest date: select by _date (file stats let the scan skip files)
-  const bronzeTable = await ensureTable(ctx.warehouse, bronzeId);
-  const bronze = { version: await bronzeTable.version() };
-  await bronzeTable.registerView(conn, 's_bronze_scan', { version: bronze.version, predicate: `_date = ${literal(date)}` });
-  await conn.run(`CREATE OR REPLACE TEMP VIEW s_bronze AS SELECT * FROM s_bronze_scan WHERE _date = ${dateLiteral(date)}`);
-  await conn.run(
-    `CREATE OR REPLACE TEMP TABLE s_batch AS SELECT CAST(row_number() OVER (ORDER BY _ingested_at, _batch_id, _line, _source) AS BIGINT) AS _row_id, * FROM s_bronze`,
-  );
-  const rowsIn = await scalar(conn, 'SELECT count(*) FROM s_batch');
-  ctx.heartbeat({ taskId: input.taskId, stage: 'typing', rowsIn });
-
-  // 2. typing
   await conn.run(`CREATE OR REPLACE TEMP TABLE s_typed AS ${typingSql(decl, date, 's_batch')}`);
-
-  // 3. references and the declaration's transform
   const refs: Record<string, string> = {};
-  const readVersions: Record<string, number> = { [bronzeId]: bronze.version };
+  const readVersions: Record<string, number> = {};
   const referenced = new Set(decl.reads.filter((r) => r !== bronzeId));
   for (const e of decl.quality?.expectations ?? []) if (e.rule === 'foreign_key') referenced.add(e.reference);
   for (const r of referenced) {
@@ -153,7 +145,6 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
   if (nRows !== nOk || nDistinct !== nOk) {
     throw new SchemaMismatch(`silver.${decl.name}`, `the silver SQL must yield one row per input row (got ${nRows} rows, ${nDistinct} distinct, for ${nOk} inputs)`);
   }
-
   // failures found before the suite: unparseable rows, values that do not cast, JSON Schema
   await conn.run(`CREATE OR REPLACE TEMP TABLE s_pre (_row_id BIGINT, rule VARCHAR, message VARCHAR)`);
   await conn.run(`INSERT INTO s_pre SELECT _row_id, 'parse', _parse_error FROM s_typed WHERE _parse_error IS NOT NULL`);
@@ -163,6 +154,36 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
   const suite: QualitySuite = decl.quality ?? { dataset: decl.name, expectations: [] };
   if (suite.jsonSchema) await checkJsonSchema(conn, suite);
   await conn.run(`CREATE OR REPLACE TEMP TABLE s_pre_rows AS SELECT DISTINCT _row_id FROM s_pre`);
+  return { refs, readVersions, suite };
+}
+
+/** Registers view `s_bronze`: the bronze rows whose business date is D (bronze is partitioned by ingest date; file stats let the scan skip). */
+export async function registerBronzeDate(ctx: TaskContext, decl: DatasetDeclaration, date: string, conn: DuckDBConnection): Promise<{ version: number }> {
+  const table = await ensureTable(ctx.warehouse, `bronze.${decl.name}`);
+  const version = await table.version();
+  await table.registerView(conn, 's_bronze_scan', { version, predicate: `_date = ${literal(date)}` });
+  await conn.run(`CREATE OR REPLACE TEMP VIEW s_bronze AS SELECT * FROM s_bronze_scan WHERE _date = ${dateLiteral(date)}`);
+  return { version };
+}
+
+export async function runSilver(ctx: TaskContext, input: TaskInput, decl: DatasetDeclaration, conn: DuckDBConnection): Promise<SilverOutcome> {
+  const { date } = input;
+  const dateCol = decl.dateColumn ?? 'date';
+  const bronzeId = `bronze.${decl.name}`;
+  const silver = await ensureTable(ctx.warehouse, `silver.${decl.name}`);
+
+  // 1. the batch: bronze rows of business date D, numbered in delivery order
+  // bronze is partitioned by ingest date: select by _date (file stats let the scan skip files)
+  const bronze = await registerBronzeDate(ctx, decl, date, conn);
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE s_batch AS SELECT CAST(row_number() OVER (ORDER BY _ingested_at, _batch_id, _line, _source) AS BIGINT) AS _row_id, * FROM s_bronze`,
+  );
+  const rowsIn = await scalar(conn, 'SELECT count(*) FROM s_batch');
+  ctx.heartbeat({ taskId: input.taskId, stage: 'typing', rowsIn });
+
+  // 2.-3. typing, references, the declaration's transform, and the checks before the suite
+  const { refs, readVersions, suite } = await typeBatch(ctx, decl, date, conn);
+  readVersions[bronzeId] = bronze.version;
 
   // 4. duplicates on the business keys: later copies within the batch, and keys already in silver for an earlier date
   const keys = decl.keys ?? [];
