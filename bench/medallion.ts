@@ -1,0 +1,233 @@
+/**
+ * THE headline benchmark: one medallion job (landing CSV/JSONL/Parquet -> bronze -> silver with
+ * quarantine and dedup -> gold.daily_transaction_summary) over N transaction rows, run by
+ *   a. FinanceLake: dailyPipeline on Temporal, a worker in a child process, our Delta layer;
+ *   b. DuckDB-only SQL, Parquet to Parquet (bench/peers/medallion-sql.ts), no Delta, no Temporal;
+ *   c. polars + delta-rs into Delta tables (bench/peers/polars_deltars.py);
+ *   d. Spark + delta-spark (bench/peers/spark_delta.py) if pyspark is installed (bench/setup.sh).
+ * The data is made once (bench/landing.ts) and cached. Not a test: prints a table of ratios.
+ *
+ *   npm run bench -- medallion [--rows 1000000] [--per-day 1000000] [--memory 1GB] [--only ours,duckdb,polars,spark]
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../config/env';
+import { ensureUp } from '../infra/stack';
+import { tasks as allTasks } from '../pipeline';
+import type { PipelineResult } from '../workflows';
+import { prepareLanding, type Landing } from './landing';
+import { arg, benchDir, lastJson, machineLine, mb, nodeTs, PeakRss, printTable, python, ratio, ROOT, runChild, secs } from './lib';
+
+const DATASETS = ['customers', 'fx_rates', 'transactions', 'daily_transaction_summary'];
+
+interface EngineRun {
+  engine: string;
+  wallMs: number;
+  peakRssBytes: number;
+  rows: number;
+  stages?: Record<string, number>;
+  counts?: Record<string, number>;
+  note?: string;
+}
+
+function waitFor(child: import('node:child_process').ChildProcess, pattern: RegExp, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => reject(new Error(`worker not ready after ${timeoutMs / 1000}s:\n${buf.slice(-2000)}`)), timeoutMs);
+    const on = (d: Buffer) => {
+      buf += d.toString();
+      if (pattern.test(buf)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout!.on('data', on);
+    child.stderr!.on('data', on);
+    child.on('exit', (code) => reject(new Error(`worker exited (${code}) before it was ready:\n${buf.slice(-2000)}`)));
+  });
+}
+
+/** Longest chain of task durations through the DAG (what parallel branches cannot hide). */
+function criticalPathMs(result: PipelineResult): number {
+  const dur = new Map(result.tasks.map((t) => [t.taskId, t.durationMs]));
+  const reads = new Map(allTasks().map((t) => [t.id, t.reads]));
+  const memo = new Map<string, number>();
+  const longest = (id: string): number => {
+    if (memo.has(id)) return memo.get(id)!;
+    const own = dur.get(id);
+    if (own === undefined) return 0;
+    const v = own + Math.max(0, ...(reads.get(id) ?? []).map(longest));
+    memo.set(id, v);
+    return v;
+  };
+  return Math.max(...result.tasks.map((t) => longest(t.taskId)));
+}
+
+async function runOurs(landing: Landing, dir: string, memory: string): Promise<EngineRun & { results: PipelineResult[]; perDay: { date: string; wallMs: number; activityMs: number; criticalMs: number }[] }> {
+  const config = loadConfig();
+  await ensureUp(['temporal'], { log: (m) => console.error(`[stack] ${m}`) });
+  const taskQueue = `bench-medallion-${process.pid}`;
+  const warehouse = path.join(dir, 'warehouse');
+  const [cmd, args] = nodeTs(path.join(ROOT, 'workers', 'main.ts'));
+  const { spawn } = await import('node:child_process');
+  const worker = spawn(cmd, args, {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      FINANCELAKE_WAREHOUSE: warehouse,
+      FINANCELAKE_LANDING: landing.dir,
+      FINANCELAKE_KAFKA: 'false',
+      DUCKDB_MEMORY_LIMIT: memory,
+      DUCKDB_TEMP_DIRECTORY: path.join(dir, 'duckdb_tmp'),
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = fs.createWriteStream(path.join(dir, 'worker.log'));
+  worker.stdout.pipe(log);
+  worker.stderr.pipe(log);
+  const rss = new PeakRss(worker.pid!);
+  const connection = await Connection.connect({ address: config.temporal.address });
+  try {
+    await waitFor(worker, /task queue/, 180_000);
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const results: PipelineResult[] = [];
+    const perDay: { date: string; wallMs: number; activityMs: number; criticalMs: number }[] = [];
+    const t0 = performance.now();
+    for (const date of landing.dates) {
+      const t = performance.now();
+      const result = (await client.workflow.execute('dailyPipeline', {
+        taskQueue,
+        workflowId: `bench-medallion/${date}/${Date.now()}`,
+        args: [{ date, datasets: DATASETS, maxParallel: 4 }],
+      })) as PipelineResult;
+      const wallMs = performance.now() - t;
+      if (result.status !== 'succeeded') {
+        throw new Error(`dailyPipeline ${date} ${result.status}: ${result.tasks.filter((x) => x.error).map((x) => `${x.taskId}: ${x.error}`).join('; ')}`);
+      }
+      results.push(result);
+      const activityMs = result.tasks.reduce((n, x) => n + x.durationMs, 0);
+      perDay.push({ date, wallMs, activityMs, criticalMs: criticalPathMs(result) });
+      console.error(`[ours] ${date}: ${secs(wallMs)} s (${result.tasks.map((x) => `${x.taskId} ${secs(x.durationMs)}s`).join(', ')})`);
+    }
+    const wallMs = performance.now() - t0;
+    const sum = (id: string, k: 'rowsIn' | 'rowsOut' | 'quarantined' | 'duplicates' | 'durationMs') =>
+      results.reduce((n, r) => n + (r.tasks.find((x) => x.taskId === id)?.[k] ?? 0), 0);
+    return {
+      engine: 'FinanceLake (Temporal + Delta)',
+      wallMs,
+      peakRssBytes: rss.stop(),
+      rows: landing.rows,
+      stages: {
+        bronze: sum('bronze.transactions', 'durationMs'),
+        silver: sum('silver.transactions', 'durationMs'),
+        gold: sum('gold.daily_transaction_summary', 'durationMs'),
+        'customers+fx (bronze+silver)':
+          sum('bronze.customers', 'durationMs') + sum('silver.customers', 'durationMs') + sum('bronze.fx_rates', 'durationMs') + sum('silver.fx_rates', 'durationMs'),
+      },
+      counts: {
+        bronze: sum('bronze.transactions', 'rowsOut'),
+        silver: sum('silver.transactions', 'rowsOut'),
+        quarantined: sum('silver.transactions', 'quarantined'),
+        duplicates: sum('silver.transactions', 'duplicates'),
+        gold: sum('gold.daily_transaction_summary', 'rowsOut'),
+      },
+      results,
+      perDay,
+    };
+  } finally {
+    worker.kill('SIGTERM');
+    await new Promise((r) => worker.once('exit', r));
+    await connection.close();
+  }
+}
+
+async function runDuckdbOnly(landing: Landing, dir: string, memory: string): Promise<EngineRun> {
+  const [cmd, args] = nodeTs(path.join(__dirname, 'peers', 'duckdb-only.ts'), [landing.dir, path.join(dir, 'duckdb-only'), memory, '2']);
+  const run = await runChild(cmd, args);
+  const r = lastJson<{ wallMs: number; stages: Record<string, number>; counts: Record<string, number> }>(run, 'duckdb-only');
+  return { engine: 'DuckDB-only SQL (Parquet)', wallMs: r.wallMs, peakRssBytes: run.peakRssBytes, rows: landing.rows, stages: r.stages, counts: r.counts };
+}
+
+async function runPython(engine: string, script: string, landing: Landing, dir: string, memory: string, need: 'polars' | 'pyspark'): Promise<EngineRun> {
+  const py = python(need);
+  if (!py) return { engine, wallMs: 0, peakRssBytes: 0, rows: landing.rows, note: 'not run: bench/setup.sh has not made .infra/bench-venv' };
+  const run = await runChild(py, [path.join(__dirname, 'peers', script), landing.dir, path.join(dir, script.replace(/\.py$/, '')), memory]);
+  if (run.code !== 0) {
+    const why = run.stderr.trim().split('\n').filter((l) => /Error|error|No module/.test(l)).slice(-1)[0] ?? run.stderr.slice(-300);
+    return { engine, wallMs: 0, peakRssBytes: run.peakRssBytes, rows: landing.rows, note: `failed: ${why}` };
+  }
+  const r = lastJson<{ wallMs: number; stages: Record<string, number>; counts: Record<string, number> }>(run, script);
+  return { engine, wallMs: r.wallMs, peakRssBytes: run.peakRssBytes, rows: landing.rows, stages: r.stages, counts: r.counts };
+}
+
+async function main(): Promise<void> {
+  const rows = Number(arg('rows', '1000000'));
+  const perDay = Number(arg('per-day', '1000000'));
+  const memory = arg('memory', '1GB');
+  const only = new Set(arg('only', 'ours,duckdb,polars,spark').split(','));
+  console.log(`# medallion benchmark: ${rows.toLocaleString('en')} transaction rows, DuckDB memory limit ${memory}`);
+  console.log(`# ${machineLine()}`);
+  const landing = await prepareLanding({ rows, perDay, log: (m) => console.error(`[landing] ${m}`) });
+  console.log(`# landing: ${landing.dates.length} day(s) ${landing.dates[0]}..${landing.dates.at(-1)}, ${landing.method}, made in ${secs(landing.generateMs)} s (cached in ${path.relative(ROOT, landing.dir)})`);
+  const dir = benchDir('medallion');
+  const runs: EngineRun[] = [];
+  let ours: Awaited<ReturnType<typeof runOurs>> | undefined;
+  // peers first, ours last: each engine runs alone on the machine
+  if (only.has('duckdb')) runs.push(await runDuckdbOnly(landing, dir, memory));
+  if (only.has('polars')) runs.push(await runPython('polars + delta-rs', 'polars_deltars.py', landing, dir, memory, 'polars'));
+  if (only.has('spark')) runs.push(await runPython('Spark + delta-spark', 'spark_delta.py', landing, dir, memory, 'pyspark'));
+  if (only.has('ours')) {
+    ours = await runOurs(landing, dir, memory);
+    runs.unshift(ours);
+  }
+  const duck = runs.find((r) => r.engine.startsWith('DuckDB'));
+  const pol = runs.find((r) => r.engine.startsWith('polars'));
+  console.log();
+  printTable(
+    ['engine', 'wall s', 'rows/s', 'peak RSS', 'vs DuckDB-only', 'polars+delta-rs / this', 'bronze s', 'silver s', 'gold s', 'silver rows', 'quarantined', 'duplicates', 'gold rows'],
+    runs.map((r) => [
+      r.engine + (r.note ? ` (${r.note})` : ''),
+      r.wallMs ? secs(r.wallMs) : '-',
+      r.wallMs ? Math.round(r.rows / (r.wallMs / 1000)).toLocaleString('en') : '-',
+      r.peakRssBytes ? mb(r.peakRssBytes) : '-',
+      ratio(r.wallMs, duck?.wallMs),
+      ratio(pol?.wallMs, r.wallMs),
+      r.stages?.bronze !== undefined ? secs(r.stages.bronze) : '-',
+      r.stages?.silver !== undefined ? secs(r.stages.silver) : '-',
+      r.stages?.gold !== undefined ? secs(r.stages.gold) : '-',
+      r.counts?.silver ?? '-',
+      r.counts?.quarantined ?? '-',
+      r.counts?.duplicates ?? '-',
+      r.counts?.gold ?? '-',
+    ]),
+  );
+  if (ours) {
+    console.log();
+    console.log('## FinanceLake per stage (from the workflow results, summed over the days)');
+    const ids = ['bronze.customers', 'silver.customers', 'bronze.fx_rates', 'silver.fx_rates', 'bronze.transactions', 'silver.transactions', 'gold.daily_transaction_summary'];
+    printTable(
+      ['task', 'rows in', 'rows out', 'seconds', 'rows/s (in)'],
+      ids.map((id) => {
+        const ts = ours!.results.map((r) => r.tasks.find((x) => x.taskId === id)).filter((x) => x !== undefined);
+        const inRows = ts.reduce((n, x) => n + x.rowsIn, 0);
+        const ms = ts.reduce((n, x) => n + x.durationMs, 0);
+        return [id, inRows, ts.reduce((n, x) => n + x.rowsOut, 0), secs(ms), ms ? Math.round(inRows / (ms / 1000)).toLocaleString('en') : '-'];
+      }),
+    );
+    console.log();
+    console.log('## Temporal overhead per day: workflow wall time against its activities');
+    printTable(
+      ['date', 'workflow wall s', 'sum of activities s', 'critical path s', 'overhead vs critical path'],
+      ours.perDay.map((d) => [d.date, secs(d.wallMs), secs(d.activityMs), secs(d.criticalMs), `${secs(d.wallMs - d.criticalMs)} s (${(((d.wallMs - d.criticalMs) / d.wallMs) * 100).toFixed(1)}%)`]),
+    );
+    console.log(`worker peak RSS (VmHWM of the worker process): ${mb(ours.peakRssBytes)} with DUCKDB_MEMORY_LIMIT=${memory} (goal < 2 GB)`);
+  }
+  fs.writeFileSync(path.join(dir, 'result.json'), JSON.stringify({ rows, memory, machine: machineLine(), landing, runs }, null, 2));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
