@@ -153,12 +153,12 @@ export async function evaluate(input: EvaluateInput): Promise<EvaluateResult> {
   const outcomes: ExpectationOutcome[] = suite.expectations.map((e) => {
     const b = batchOutcomes.get(e);
     if (b) {
-      return outcome(e, rowsIn, b.failed ? rowsIn : 0, b.failed, [b.observed], b.failed ? b.message : undefined);
+      return outcome(e, rowsIn, b.failed ? rowsIn : 0, b.failed, [b.observed], b.failed ? b.message : `expects ${describeExpectation(e)}`);
     }
     const r = rendered.find((x) => x.e === e)!;
     const failed = Number(counts[`c${r.i}`] ?? 0);
     const sample = sampleIds.get(r.i)!.map((id) => sampleRows.get(id)).filter((x): x is Record<string, unknown> => x !== undefined);
-    return outcome(e, rowsIn, failed, failed > 0, sample);
+    return outcome(e, rowsIn, failed, failed > 0, sample.map((row) => focus(row, columnsOf(e))), `expects ${describeExpectation(e)}`);
   });
 
   // Failures: rows failing a drop/fail rule, or every row when a batch-level drop rule failed.
@@ -286,6 +286,56 @@ function failExpr(e: Expectation, input: EvaluateInput, types: Map<string, strin
     case 'row_count_between':
     case 'freshness':
       throw new Error(`${e.rule} is a batch rule`);
+  }
+}
+
+/** The columns a rule looks at. */
+function columnsOf(e: Expectation): string[] {
+  switch (e.rule) {
+    case 'unique':
+      return e.columns;
+    case 'column_pair':
+      return [e.left, e.right];
+    case 'sql':
+    case 'row_count_between':
+      return [];
+    default:
+      return [e.column];
+  }
+}
+
+/** A sample row with `_row_id` and the rule's columns first and `_raw` last: what a reader looks for first. */
+function focus(row: Record<string, unknown>, columns: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const k of ['_row_id', ...columns]) if (k in row) out[k] = row[k];
+  for (const [k, v] of Object.entries(row)) if (!(k in out) && k !== '_raw') out[k] = v;
+  if ('_raw' in row) out._raw = row._raw;
+  return out;
+}
+
+/** What the expectation asks, in words, for reports and metrics. */
+export function describeExpectation(e: Expectation): string {
+  switch (e.rule) {
+    case 'not_null':
+      return `${e.column} not NULL${e.treatEmptyAsNull ? ' nor empty' : ''}`;
+    case 'unique':
+      return `(${e.columns.join(', ')}) unique in the batch and among stored rows`;
+    case 'between':
+      return e.min !== undefined && e.max !== undefined ? `${e.column} between ${e.min} and ${e.max}` : e.min !== undefined ? `${e.column} >= ${e.min}` : `${e.column} <= ${e.max}`;
+    case 'in_set':
+      return `${e.column} in {${e.values.slice(0, 10).join(', ')}${e.values.length > 10 ? ', …' : ''}}`;
+    case 'match_regex':
+      return `${e.column} matches /${e.pattern}/`;
+    case 'foreign_key':
+      return `${e.column} found in ${e.reference}.${e.referenceColumn}`;
+    case 'column_pair':
+      return `${e.left} ${e.op} ${e.right}`;
+    case 'sql':
+      return e.expression;
+    case 'row_count_between':
+      return `row count in [${e.min ?? 0}, ${e.max ?? '∞'}]`;
+    case 'freshness':
+      return `newest ${e.column} at most ${e.maxAgeHours}h old`;
   }
 }
 

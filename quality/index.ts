@@ -5,7 +5,7 @@
  */
 export * from './types';
 export { checkSuite, verifySuite } from './suite-check';
-export { evaluate } from './evaluate';
+export { evaluate, describeExpectation } from './evaluate';
 export type { EvaluateInput, EvaluateResult } from './evaluate';
 export { validateJsonRecords, jsonValidator, renderAjvError } from './json-schema';
 export {

@@ -66,6 +66,7 @@ td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:now
 .sample{margin:4px 0 10px 0;overflow-x:auto}
 .sample table{font:12px/1.35 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;width:auto;min-width:50%}
 .sample th{background:#f7f3e8}
+.sample td{white-space:nowrap}
 .null{color:#9aa1ae;font-style:italic}
 a{color:#1a57b8}
 `;
@@ -105,7 +106,7 @@ function datasetSection(d: ReportDataset): string {
 <div>quarantined<b class="rows-quarantined">${fmt(d.quarantined)}</b></div><div>duplicates<b class="rows-duplicates">${fmt(d.duplicates)}</b></div>
 <div>invariant: in = passed + quarantined + duplicates<b>${outcomeBadge(ok ? 'passed' : 'failed')}</b></div>
 </div>
-<table class="expectations"><thead><tr><th>outcome</th><th>expectation</th><th>rule</th><th>severity</th><th class="num">evaluated</th><th class="num">failed</th><th class="num">failure</th><th>detail</th></tr></thead>
+<table class="expectations"><thead><tr><th>outcome</th><th>expectation</th><th>rule</th><th>severity</th><th class="num">evaluated</th><th class="num">failed</th><th class="num">failure</th><th>expects / observed</th></tr></thead>
 <tbody>
 ${rows || '<tr><td colspan="8" class="msg">no expectations declared</td></tr>'}
 </tbody></table>

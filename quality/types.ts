@@ -59,7 +59,8 @@ export interface ExpectationOutcome {
   outcome: 'passed' | 'warned' | 'dropped' | 'failed';
   /** up to 5 failing rows (the typed columns, plus `_row_id`), or for batch rules one row describing the observation */
   sample: Record<string, unknown>[];
-  /** human-readable description of the failure (batch rules: what was observed) */
+  /** row rules: what the expectation asks ("expects amount between 0.01 and 50000000");
+   *  batch rules that failed: what was observed */
   message?: string;
 }
 

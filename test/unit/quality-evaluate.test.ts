@@ -199,6 +199,20 @@ describe('evaluate', () => {
     expect(r.passed + r.dropped).toBe(ROWS.length);
   });
 
+  it('describes each expectation and shows the columns it looks at first in samples', async () => {
+    const r = await run(
+      [
+        { name: 'bid', rule: 'column_pair', left: 'bid', op: '<=', right: 'ask', severity: 'warn' },
+        { name: 'cur', rule: 'in_set', column: 'currency', values: CURRENCIES, severity: 'warn' },
+        { name: 'rows', rule: 'row_count_between', min: 1, max: 5, severity: 'warn' },
+      ],
+      'full_batch',
+    );
+    expect(r.outcomes.map((o) => o.message)).toEqual(['expects bid <= ask', 'expects currency in {USD, EUR, GBP}', `rows: row count ${ROWS.length} is outside [1, 5]`]);
+    expect(Object.keys(r.outcomes[0]!.sample[0]!)).toEqual(['_row_id', 'bid', 'ask', 'id', 'amount', 'currency', 'ts', 'customer_id', '_raw']);
+    expect(Object.keys(r.outcomes[1]!.sample[0]!).slice(0, 2)).toEqual(['_row_id', 'currency']);
+  });
+
   it('keeps at most 5 sample rows and no suite at all passes everything', async () => {
     const r = await run([{ name: 'bid', rule: 'column_pair', left: 'bid', op: '<', right: 'ask', severity: 'warn' }], 'full_batch');
     expect(r.outcomes[0]!.failed).toBeGreaterThan(5);
