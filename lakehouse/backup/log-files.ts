@@ -26,11 +26,18 @@ export function classifyLogKey(key: string): { kind: LogFileKind; version?: numb
   return { kind: 'log_other' };
 }
 
-/** A data file: anything outside the log and outside hidden top-level folders (`_backup/`, `.tmp`). */
+/**
+ * Hidden, as Delta readers and delta-rs vacuum treat it: a path segment starting with '_' or
+ * '.' that is not a partition folder ('_ingest_date=2024-01-01' is data, '_backup' is not).
+ */
+export function isHiddenSegment(seg: string): boolean {
+  return (seg.startsWith('_') || seg.startsWith('.')) && !seg.includes('=');
+}
+
+/** A data file: anything outside the log and hidden folders/files (`_backup/`, `.tmp`, `_SUCCESS`). */
 export function isDataKey(key: string): boolean {
   if (key.startsWith(LOG_PREFIX)) return false;
-  const first = key.split('/')[0];
-  return !first.startsWith('_') && !first.startsWith('.');
+  return !key.split('/').some(isHiddenSegment);
 }
 
 export interface TableListing {

@@ -13,6 +13,7 @@ import { commit } from '../delta/transaction';
 import type { ObjectInfo } from '../storage/object-store';
 import type { TableHandle as DeltaTable } from './handle';
 import { mapLimit } from '../backup/pool';
+import { isDataKey } from '../backup/log-files';
 
 export const DEFAULT_RETENTION_HOURS = 168;
 
@@ -47,9 +48,9 @@ export class VacuumRetentionError extends Error {
   }
 }
 
-/** Keys of files that are not data: the log, and hidden folders (`_backup/`, `.tmp`, ...). */
+/** Only data files: never the log or hidden folders (`_backup/`, `.tmp`); '_col=value' partition folders are data. */
 function isCandidate(key: string): boolean {
-  return !key.split('/').some((seg) => seg.startsWith('_') || seg.startsWith('.'));
+  return isDataKey(key);
 }
 
 /** Files added or removed by commits newer than the cutoff (newest first until an older commit). */

@@ -183,3 +183,15 @@ describe('backup retention', () => {
     expect((await store.list('p/')).map((o) => o.key)).toEqual(['p/b', 'p/c']);
   });
 });
+
+describe('which keys are data', () => {
+  it('partition folders starting with an underscore are data; the log and hidden folders are not', async () => {
+    const { isDataKey } = await import('../../lakehouse/backup/log-files');
+    expect(isDataKey('_ingest_date=2024-01-01/part-1.parquet')).toBe(true);
+    expect(isDataKey('day=1/_hour=2/part-1.parquet')).toBe(true);
+    expect(isDataKey('_delta_log/00000000000000000000.json')).toBe(false);
+    expect(isDataKey('_backup/manifests/x.json')).toBe(false);
+    expect(isDataKey('day=1/.part-1.parquet.tmp')).toBe(false);
+    expect(isDataKey('_SUCCESS')).toBe(false);
+  });
+});
