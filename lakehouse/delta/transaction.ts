@@ -11,9 +11,8 @@
  *  - blind appends never conflict otherwise.
  */
 import type { ObjectStore } from '../storage/object-store';
-import { commitKey, decodePath, serializeCommit, type Action, type AddFile, type RemoveFile } from './actions';
+import { commitKey, decodePath, parseCommit, serializeCommit, type Action, type AddFile, type RemoveFile } from './actions';
 import { ConcurrentModificationError, LogError } from './errors';
-import { readCommit } from './log';
 
 /** What a transaction read, so a concurrent winner can be judged conflicting or not. */
 export interface ReadScope {
@@ -49,7 +48,9 @@ export async function commit(store: ObjectStore, readVersion: number, actions: A
     if (await store.putIfAbsent(commitKey(version), body)) return { version, committed: true, attempts: attempt };
     if (attempt > maxRetries) throw new LogError(table, version, commitKey(version), `gave up after ${maxRetries} lost commit races`);
     // Lost the race for `version`: judge the winner, then try the next one.
-    const winner = await readWinner(store, version, table);
+    const { text, actions: winner } = await readWinner(store, version, table);
+    // Our own earlier attempt whose reply was lost: the commit is ours, not a rival's.
+    if (text === body) return { version, committed: true, attempts: attempt };
     for (const a of winner) {
       if ('txn' in a && ourTxns.has(a.txn.appId)) {
         if (a.txn.version >= ourTxns.get(a.txn.appId)!) return { version, committed: false, attempts: attempt };
@@ -62,12 +63,13 @@ export async function commit(store: ObjectStore, readVersion: number, actions: A
   }
 }
 
-async function readWinner(store: ObjectStore, version: number, table: string): Promise<Action[]> {
+async function readWinner(store: ObjectStore, version: number, table: string): Promise<{ text: string; actions: Action[] }> {
   // The winner's put-if-absent is atomic, so the file is complete once visible; retry briefly only
-  // for stores whose listing/reading lags a conditional write.
+  // for stores whose reads lag a conditional write.
   for (let i = 0; ; i++) {
     try {
-      return await readCommit(store, version, table);
+      const text = Buffer.from(await store.get(commitKey(version))).toString('utf8');
+      return { text, actions: parseCommit(text, { table, version, file: commitKey(version) }) };
     } catch (err) {
       if (i >= 5) throw err;
       await new Promise((r) => setTimeout(r, 50 * (i + 1)));

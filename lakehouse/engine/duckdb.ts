@@ -3,6 +3,7 @@
  * directory), with httpfs and an S3 secret when an S3 endpoint is configured, so Parquet is
  * read and written straight on the object store.
  */
+import { createHash } from 'node:crypto';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { literal } from '../delta/schema';
 import { toJs } from './values';
@@ -22,6 +23,8 @@ export interface EngineOptions {
   /** Bounded local cache for stores DuckDB cannot reach (HDFS). */
   cacheDir?: string;
   cacheMaxBytes?: number;
+  /** DuckDB's preserve_insertion_order (default true); false lets big writes stream with less memory. */
+  preserveInsertionOrder?: boolean;
 }
 
 export class Engine {
@@ -41,6 +44,7 @@ export class Engine {
     if (opts.threads) config.threads = String(opts.threads);
     if (opts.tempDirectory) config.temp_directory = opts.tempDirectory;
     if (opts.extensionDirectory) config.extension_directory = opts.extensionDirectory;
+    if (opts.preserveInsertionOrder === false) config.preserve_insertion_order = 'false';
     const instance = await DuckDBInstance.create(':memory:', config);
     const engine = new Engine(instance, opts);
     if (opts.s3) await engine.configureS3(opts.s3);
@@ -93,7 +97,8 @@ export class Engine {
     }
     parts.push(`URL_STYLE ${literal(s3.forcePathStyle === false ? 'vhost' : 'path')}`);
     if (scope) parts.push(`SCOPE ${literal(scope)}`);
-    const name = `s3_${this.secrets.size}`;
+    // Named after what it holds, so concurrent calls never pick the same name for different secrets.
+    const name = `s3_${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
     // The statement holds credentials: it is never logged, and errors are re-thrown without it.
     try {
       await this.run(`CREATE OR REPLACE SECRET ${name} (${parts.join(', ')})`);

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs/promises';
 import {
+  commit,
   ConcurrentModificationError,
   DeltaTable,
   MissingFileError,
@@ -260,3 +261,28 @@ describe('warehouse', () => {
   });
 });
 
+
+describe('commit', () => {
+  it('recognises its own commit when a put-if-absent reply was lost, instead of committing twice', async () => {
+    const store = await localTableStore();
+    await DeltaTable.create(store, engine, { fields: [{ name: 'id', type: 'long' }] });
+    // A store whose first putIfAbsent lands but reports "already exists", as after a lost reply and a retry.
+    let first = true;
+    const flaky = new Proxy(store, {
+      get: (t, k) =>
+        k === 'putIfAbsent'
+          ? async (key: string, body: string) => {
+              const ok = await t.putIfAbsent(key, body);
+              if (first && ok && key.includes('_delta_log/')) {
+                first = false;
+                return false;
+              }
+              return ok;
+            }
+          : (t as any)[k],
+    });
+    const r = await commit(flaky, 0, [{ commitInfo: { timestamp: 1, operation: 'WRITE' } }, { add: { path: 'a.parquet', partitionValues: {}, size: 1, modificationTime: 1, dataChange: true } }]);
+    expect(r).toMatchObject({ version: 1, committed: true });
+    expect((await store.list('_delta_log/')).map((o) => o.key)).toEqual(['_delta_log/00000000000000000000.json', '_delta_log/00000000000000000001.json']);
+  });
+});
