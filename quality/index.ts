@@ -19,4 +19,3 @@ export { METRICS_TABLE, TOTALS_EXPECTATION, metricsDefinition, recordMetrics, lo
 export type { Totals } from './metrics';
 export { renderReport, writeReport, escapeHtml, invariantHolds } from './report';
 export type { ReportRun, ReportDataset } from './report';
-export type { QWarehouse } from './lakehouse-port';

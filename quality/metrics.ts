@@ -3,7 +3,7 @@
  * over time, plus one '__rows__' row per run holding the invariant rows in = passed +
  * quarantined + duplicates. A re-run of the same run id replaces its rows.
  */
-import type { QTableDefinition, QWarehouse } from './lakehouse-port';
+import type { TableDefinition, Warehouse } from '../lakehouse';
 import type { ReportDataset, ReportRun } from './report';
 import { lit } from './sql';
 import { ensureTable, partitionPredicate } from './tables';
@@ -13,7 +13,7 @@ export const METRICS_TABLE = 'silver.quality_metrics';
 /** The expectation name of the per-run totals row. */
 export const TOTALS_EXPECTATION = '__rows__';
 
-export function metricsDefinition(): QTableDefinition {
+export function metricsDefinition(): TableDefinition {
   return {
     description: 'Per run, dataset, partition date and expectation: rows evaluated and failed, and the outcome',
     fields: [
@@ -51,7 +51,7 @@ const num = (n: number | undefined): string => (n === undefined || !Number.isFin
 const str = (s: string | undefined): string => (s === undefined ? 'NULL' : lit(s));
 
 export async function recordMetrics(
-  warehouse: QWarehouse,
+  warehouse: Warehouse,
   args: { dataset: string; date: string; runId: string; outcomes: ExpectationOutcome[]; totals?: Totals; now?: Date },
 ): Promise<void> {
   const table = await ensureTable(warehouse, METRICS_TABLE, metricsDefinition());
@@ -117,7 +117,7 @@ interface MetricRow {
  * Rebuilds a report for a date from silver.quality_metrics: per dataset the rows of runId, or of
  * the dataset's most recent run that date.
  */
-export async function loadReportRun(warehouse: QWarehouse, args: { date: string; runId?: string }): Promise<ReportRun> {
+export async function loadReportRun(warehouse: Warehouse, args: { date: string; runId?: string }): Promise<ReportRun> {
   const table = await warehouse.table(METRICS_TABLE);
   if (!table) return { runId: args.runId ?? '(none)', date: args.date, datasets: [] };
   const predicate = `date = DATE '${args.date}'${args.runId ? ` AND run_id = ${lit(args.runId)}` : ''}`;

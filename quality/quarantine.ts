@@ -5,14 +5,14 @@
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { evaluate } from './evaluate';
-import type { QTableDefinition, QWarehouse } from './lakehouse-port';
+import type { TableDefinition, Warehouse } from '../lakehouse';
 import { errText, lit } from './sql';
 import { ensureTable, partitionPredicate } from './tables';
 import { BATCH_RULES, type QualitySuite } from './types';
 
 export const QUARANTINE_TABLE = 'silver.quarantine';
 
-export function quarantineDefinition(): QTableDefinition {
+export function quarantineDefinition(): TableDefinition {
   return {
     description: 'Rows refused by a quality suite or unreadable at ingestion, kept as they arrived',
     fields: [
@@ -38,7 +38,7 @@ export function quarantineDefinition(): QTableDefinition {
  * the bronze `_batch_id`), so a retry or re-run replaces rather than adds. Returns rows written.
  */
 export async function recordQuarantine(
-  warehouse: QWarehouse,
+  warehouse: Warehouse,
   conn: DuckDBConnection,
   args: { dataset: string; date: string; batchId: string; runId: string; failuresView: string; now?: Date },
 ): Promise<number> {
@@ -100,7 +100,7 @@ export interface ReplayResult {
  * rules judge a whole delivery, not a replayed subset, so they are skipped); rows that pass every
  * drop and fail rule are handed to onPassed and then deleted from the quarantine.
  */
-export async function replayQuarantine(warehouse: QWarehouse, conn: DuckDBConnection, opts: ReplayOptions): Promise<ReplayResult> {
+export async function replayQuarantine(warehouse: Warehouse, conn: DuckDBConnection, opts: ReplayOptions): Promise<ReplayResult> {
   const table = await warehouse.table(QUARANTINE_TABLE);
   if (!table) return { examined: 0, released: 0, stillQuarantined: 0 };
   const readVersion = await table.version();

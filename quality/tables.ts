@@ -1,7 +1,7 @@
 /** Opening-or-creating the quality Delta tables through the lakehouse API. */
-import type { QTable, QTableDefinition, QWarehouse } from './lakehouse-port';
+import type { DeltaTable, TableDefinition, Warehouse } from '../lakehouse';
 
-export async function ensureTable(warehouse: QWarehouse, name: string, def: QTableDefinition): Promise<QTable> {
+export async function ensureTable(warehouse: Warehouse, name: string, def: TableDefinition): Promise<DeltaTable> {
   return (await warehouse.table(name)) ?? (await warehouse.createTable(name, def, { ifNotExists: true }));
 }
 
