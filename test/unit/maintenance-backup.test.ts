@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../lakehouse/storage/local';
+import { isDataKey } from '../../lakehouse/backup/log-files';
 import { applyRetention, backupTable, backupWarehouse, listManifests, restoreFromBackup, selectRetained, verifyBackup, type BackupManifest } from '../../lakehouse/backup';
 
 const PY = path.resolve(__dirname, '../../.infra/venv/bin/python');
@@ -185,8 +186,7 @@ describe('backup retention', () => {
 });
 
 describe('which keys are data', () => {
-  it('partition folders starting with an underscore are data; the log and hidden folders are not', async () => {
-    const { isDataKey } = await import('../../lakehouse/backup/log-files');
+  it('partition folders starting with an underscore are data; the log and hidden folders are not', () => {
     expect(isDataKey('_ingest_date=2024-01-01/part-1.parquet')).toBe(true);
     expect(isDataKey('day=1/_hour=2/part-1.parquet')).toBe(true);
     expect(isDataKey('_delta_log/00000000000000000000.json')).toBe(false);
