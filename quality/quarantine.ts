@@ -72,9 +72,10 @@ export interface ReplayOptions {
   suite: QualitySuite;
   runId: string;
   /**
-   * Types the quarantined records: given a view with `_row_id` BIGINT and `_raw` VARCHAR (plus
-   * `batch_id`, `source`), returns a batch view for evaluate() (the silver typing of the dataset),
-   * keeping `_row_id` and `_raw`. Rows it leaves out stay in the quarantine.
+   * Types the quarantined records: given a view with `_row_id` BIGINT, `_raw` VARCHAR, `batch_id`,
+   * `_orig_row_id` and `_source` (bronze's file:line or topic/partition/offset, to re-read the
+   * bronze row), returns a batch view for evaluate() (the silver typing of the dataset), keeping
+   * `_row_id` and `_raw`. Rows it leaves out stay in the quarantine.
    */
   prepare: (conn: DuckDBConnection, rawView: string) => Promise<string>;
   existingView?: string;
