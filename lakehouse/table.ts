@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import os from 'node:os';
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { tableFromJSON, type Table as ArrowTable } from 'apache-arrow';
 import { NotFoundError, type ObjectStore } from './storage/object-store';
 import type { Engine } from './engine/duckdb';
 import {
@@ -355,6 +356,14 @@ export class DeltaTable {
     } finally {
       conn.closeSync();
     }
+  }
+
+  /**
+   * Like query, as an Arrow table (columns) for callers that want vectors. Built from the JS
+   * values query returns (dates and timestamps as strings), so it suits modest results.
+   */
+  async queryArrow(sql: string, opts: { version?: number; timestamp?: string; predicate?: Predicate } = {}): Promise<ArrowTable> {
+    return tableFromJSON(await this.query<Record<string, unknown>>(sql, opts));
   }
 
   async count(predicate?: Predicate): Promise<number> {

@@ -231,6 +231,10 @@ describe('reads', () => {
       conn.closeSync();
     }
     expect(await t.count('id >= 1050 AND id < 1060')).toBe(10);
+    const arrow = await t.queryArrow('SELECT id, region FROM {{table}} WHERE id < 3 ORDER BY id');
+    expect(arrow.numRows).toBe(3);
+    expect([...arrow.getChild('id')!.toArray()]).toEqual([0, 1, 2]);
+    expect([...arrow.getChild('region')!]).toEqual(['US', 'EU', 'US']);
   });
 
   it('reports a missing data file with table, version and file', async () => {
