@@ -237,6 +237,20 @@ describe('reads', () => {
     expect([...arrow.getChild('region')!]).toEqual(['US', 'EU', 'US']);
   });
 
+  it('attaches partition values by join beyond 64 partitions, and reads partitions with special characters', async () => {
+    const t = await DeltaTable.create(await localTableStore(), engine, { fields: [{ name: 'id', type: 'long' }, { name: 'k', type: 'string' }, { name: 'd', type: 'date' }], partitionColumns: ['k', 'd'] });
+    await t.write(`SELECT range::BIGINT AS id, 'k ' || (range % 70) || '/:%' AS k, DATE '2024-01-01' + (range % 3)::INT AS d FROM range(700)`);
+    await t.write(`SELECT 1000::BIGINT AS id, NULL::VARCHAR AS k, NULL::DATE AS d`);
+    expect((await t.snapshot()).files.length).toBeGreaterThan(64);
+    const got = await t.query<{ k: string | null; d: string | null; n: number; s: number }>('SELECT k, d, count(*) AS n, sum(id) AS s FROM {{table}} GROUP BY ALL ORDER BY k NULLS FIRST, d');
+    const expected = await engine.all(
+      `SELECT k, d, count(*) AS n, sum(id) AS s FROM (SELECT range::BIGINT AS id, 'k ' || (range % 70) || '/:%' AS k, DATE '2024-01-01' + (range % 3)::INT AS d FROM range(700) UNION ALL SELECT 1000, NULL, NULL) GROUP BY ALL ORDER BY k NULLS FIRST, d`,
+    );
+    expect(got).toEqual(expected);
+    const cell = (expected as Array<{ k: string; d: string; n: number }>).find((r) => r.k === 'k 7/:%' && r.d === '2024-01-02')!;
+    expect(await t.count("k = 'k 7/:%' AND d = '2024-01-02'")).toBe(cell.n);
+  });
+
   it('reports a missing data file with table, version and file', async () => {
     const t = await newTable();
     await t.write(rows('2024-01-01', 0, 3));
