@@ -11,7 +11,7 @@ import type { ObjectInfo, ObjectStore } from '../storage/object-store';
 import { NotFoundError } from '../storage/object-store';
 import { copyObject, objectSha256, sha256 } from './copy';
 import { LAST_CHECKPOINT, commitTimestamp, listTable, type TableListing } from './log-files';
-import { type BackupManifest, type ManifestFile, type TableManifest, listManifests, newRunId, writeManifest } from './manifest';
+import { type BackupManifest, type ManifestFile, type TableManifest, latestManifest, newRunId, writeLatest, writeManifest } from './manifest';
 import { mapLimit } from './pool';
 
 export interface BackupProgress {
@@ -203,7 +203,8 @@ export interface BackupResult {
 async function previousEntries(target: ObjectStore): Promise<Map<string, TableManifest>> {
   const byTable = new Map<string, TableManifest>();
   try {
-    for (const m of await listManifests(target)) for (const t of m.tables) byTable.set(`${t.prefix}|${t.table}`, t);
+    const m = await latestManifest(target);
+    for (const t of m?.tables ?? []) byTable.set(`${t.prefix}|${t.table}`, t);
   } catch {
     // an unreadable old manifest only costs re-checksumming
   }
@@ -233,6 +234,7 @@ export async function backupTable(source: ObjectStore, target: ObjectStore, opts
   const entry = await backupTableImage(source, target, { ...opts, runId, table, prefix: '', previous: prev.get(`|${table}`) });
   const manifest: BackupManifest = { format: 'financelake-backup/1', runId, source: source.url, target: target.url, startedAt, finishedAt: now().toISOString(), tables: [entry] };
   await writeManifest(target, manifest);
+  await writeLatest(target, runId);
   return finish(manifest, started);
 }
 
@@ -274,5 +276,6 @@ export async function backupWarehouse(source: ObjectStore, target: ObjectStore, 
   );
   const manifest: BackupManifest = { format: 'financelake-backup/1', runId, source: source.url, target: target.url, startedAt, finishedAt: now().toISOString(), tables: entries };
   await writeManifest(target, manifest);
+  await writeLatest(target, runId);
   return finish(manifest, started);
 }

@@ -54,6 +54,24 @@ export async function writeManifest(target: ObjectStore, manifest: BackupManifes
   await target.put(manifestKey(manifest.runId), JSON.stringify(manifest, null, 1));
 }
 
+/** Points at the newest complete run, so an incremental run reads one manifest, not all of them. */
+export const LATEST_KEY = '_backup/LATEST';
+
+export async function writeLatest(target: ObjectStore, runId: string): Promise<void> {
+  await target.put(LATEST_KEY, runId);
+}
+
+/** The newest complete manifest, via the LATEST pointer (falling back to reading them all). */
+export async function latestManifest(target: ObjectStore): Promise<BackupManifest | undefined> {
+  try {
+    const runId = Buffer.from(await target.get(LATEST_KEY)).toString('utf8').trim();
+    return await readManifest(target, runId);
+  } catch {
+    const all = await listManifests(target);
+    return all[all.length - 1];
+  }
+}
+
 export async function readManifest(target: ObjectStore, runId: string): Promise<BackupManifest> {
   const key = manifestKey(runId);
   let text: string;
