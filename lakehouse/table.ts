@@ -185,6 +185,7 @@ export class DeltaTable {
    * overwrite, or replaceWhere. Idempotent with `txn`.
    */
   async write(query: string, opts: WriteOptions = {}): Promise<CommitResult> {
+    query = query.trim().replace(/;+\s*$/, ''); // it is embedded as a subquery
     const snap = opts.readVersion !== undefined ? await this.snapshot({ version: opts.readVersion }) : await this.snapshot();
     checkWritable(this.name, snap.version, snap.protocol, snap.schema);
     if (opts.txn && (snap.txns.get(opts.txn.appId) ?? -1) >= opts.txn.version) return noop(snap.version);
