@@ -79,9 +79,11 @@ export const startCommand: Command = {
       });
       dates = [...summary.dates].sort();
       if (useKafka) {
-        for (const date of dates) {
-          const r = await produceTicks({ brokers: config.kafka.brokers, date, count: optionalInt(values['ticks-per-day'], 'ticks-per-day', usage) ?? 2000, clientId: config.kafka.clientId });
-          say(`produced ${r.produced} ticks for ${date} to Kafka`);
+        // The same ticks the generator wrote as files, published to the (mapped) topic.
+        const topic = config.kafka.topics['market.ticks'];
+        for (const f of summary.files.filter((x) => x.dataset === 'market_ticks')) {
+          const r = await produceTicks({ brokers: config.kafka.brokers, date: f.date, count: f.records, seed: summary.seed, clientId: config.kafka.clientId, ...(topic ? { topic } : {}) });
+          say(`produced ${r.produced} ticks for ${f.date} to Kafka${topic ? ` topic ${topic}` : ''}`);
         }
       }
     } else {
