@@ -41,14 +41,14 @@ export interface GeneratedData {
 
 export const DEFAULTS = { seed: 42, transactionsPerDay: 2000, ticksPerDay: 300, customers: 200, defectRate: 0.02 };
 
-export function generateData(opts: Omit<GenerateOptions, 'landing'>): GeneratedData {
+/** The days one at a time (only the day before is kept), so large runs do not hold every day in memory. */
+export function* generateDays(opts: Omit<GenerateOptions, 'landing'>): Generator<GeneratedDay & { customerBase: Customer[] }> {
   assertDate(opts.startDate, 'startDate');
   if (!Number.isInteger(opts.days) || opts.days < 1) throw new Error(`days: expected a whole number >= 1, got ${opts.days}`);
   const seed = opts.seed ?? DEFAULTS.seed;
   const defectRate = opts.defectRate ?? DEFAULTS.defectRate;
   if (!(defectRate >= 0 && defectRate <= 1)) throw new Error(`defectRate: expected 0..1, got ${defectRate}`);
   const base = generateCustomers(seed, opts.customers ?? DEFAULTS.customers, opts.startDate);
-  const days: GeneratedDay[] = [];
   let previous: GeneratedRecord<Transaction>[] | undefined;
   let lateFromPrevious: GeneratedRecord<Transaction>[] = [];
   for (let i = 0; i < opts.days; i++) {
@@ -62,17 +62,27 @@ export function generateData(opts: Omit<GenerateOptions, 'landing'>): GeneratedD
       previous,
       allowLate: i < opts.days - 1,
     });
-    days.push({
+    yield {
       date,
+      customerBase: base,
       customers: customerSnapshot(seed, base, date, defectRate),
       fx: fxRates(seed, date),
       delivered: [...records, ...lateFromPrevious],
       ticks: generateTicks({ date, count: opts.ticksPerDay ?? DEFAULTS.ticksPerDay, seed, symbols: opts.symbols, defectRate }),
-    });
+    };
     previous = [...records, ...late];
     lateFromPrevious = late;
   }
-  return { seed, customers: base, days };
+}
+
+export function generateData(opts: Omit<GenerateOptions, 'landing'>): GeneratedData {
+  const days: GeneratedDay[] = [];
+  let customers: Customer[] = [];
+  for (const { customerBase, ...day } of generateDays(opts)) {
+    customers = customerBase;
+    days.push(day);
+  }
+  return { seed: opts.seed ?? DEFAULTS.seed, customers, days };
 }
 
 function countDefects(into: Partial<Record<DefectKind, number>>, defects: (DefectKind | undefined)[]): void {
@@ -80,7 +90,6 @@ function countDefects(into: Partial<Record<DefectKind, number>>, defects: (Defec
 }
 
 export async function generate(opts: GenerateOptions & { s3?: S3Options; store?: ObjectStore }): Promise<GenerateSummary> {
-  const data = generateData(opts);
   const store = opts.store ?? openStore(opts.landing, { s3: opts.s3 });
   const files: GeneratedFile[] = [];
   const defects: GenerateSummary['defects'] = { customers: {}, fx_rates: {}, transactions: {}, market_ticks: {} };
@@ -90,7 +99,9 @@ export async function generate(opts: GenerateOptions & { s3?: S3Options; store?:
     await writeRecords(store, key, format, fieldsOf(ds), records);
     files.push({ path: key, dataset: ds, date, format, records: records.length });
   };
-  for (const day of data.days) {
+  const dates: string[] = [];
+  for (const day of generateDays(opts)) {
+    dates.push(day.date);
     await write('customers', day.date, 'customers.csv', 'csv', day.customers);
     countDefects(defects.customers, day.customers.map((r) => r.defect));
     await write('fx_rates', day.date, 'fx_rates.csv', 'csv', day.fx.map((r) => ({ fields: { ...r } })));
@@ -104,5 +115,5 @@ export async function generate(opts: GenerateOptions & { s3?: S3Options; store?:
   }
   const records: Record<string, number> = {};
   for (const f of files) records[f.dataset] = (records[f.dataset] ?? 0) + f.records;
-  return { seed: data.seed, landing: store.url, dates: data.days.map((d) => d.date), files, defects, records };
+  return { seed: opts.seed ?? DEFAULTS.seed, landing: store.url, dates, files, defects, records };
 }

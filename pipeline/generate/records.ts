@@ -176,6 +176,8 @@ export function generateTransactions(opts: TransactionDayOptions): { records: Ge
   const records: GeneratedRecord<Transaction>[] = [];
   const late: GeneratedRecord<Transaction>[] = [];
   const previousClean = (opts.previous ?? []).filter((r) => r.expected === 'silver' && r.value);
+  // clean records of today so far, kept as we go (duplicates copy one of them)
+  const cleanToday: GeneratedRecord<Transaction>[] = [];
 
   for (let i = 0; i < opts.count; i++) {
     const customer = rng.pick(opts.customers);
@@ -222,10 +224,13 @@ export function generateTransactions(opts: TransactionDayOptions): { records: Ge
         ['wrong_type', 2],
         ['late_arrival', opts.allowLate ? 2 : 0],
       ]);
-      applyTransactionDefect(rng, record, defect, previousClean, records);
+      applyTransactionDefect(rng, record, defect, previousClean, cleanToday);
     }
     if (record.defect === 'late_arrival') late.push(record);
-    else records.push(record);
+    else {
+      records.push(record);
+      if (record.expected === 'silver' && record.fields) cleanToday.push(record);
+    }
   }
   return { records, late };
 }
@@ -252,7 +257,7 @@ function applyTransactionDefect(
   record: GeneratedRecord<Transaction>,
   defect: DefectKind,
   previousClean: GeneratedRecord<Transaction>[],
-  today: GeneratedRecord<Transaction>[],
+  cleanToday: GeneratedRecord<Transaction>[],
 ): void {
   const fields = record.fields as Record<string, unknown>;
   record.defect = defect;
@@ -294,7 +299,7 @@ function applyTransactionDefect(
     }
     case 'duplicate_id': {
       // mostly an exact re-delivery of an earlier record of today; else an id already delivered yesterday
-      const earlier = today.filter((r) => r.expected === 'silver' && r.value && r.fields);
+      const earlier = cleanToday;
       if (earlier.length > 0 && (previousClean.length === 0 || rng.chance(0.6))) {
         const original = rng.pick(earlier);
         record.fields = { ...original.fields };

@@ -66,6 +66,18 @@ export function parseCsv(text: string, file: string): RawRecord[] {
   while (i < src.length) {
     const startLine = line;
     const start = i;
+    // fast path: a line without quotes is split as is (most lines); quoted ones take the walk below
+    const nl = src.indexOf('\n', i);
+    const lineEnd = nl === -1 ? src.length : nl;
+    const text = src.slice(i, lineEnd).replace(/\r$/, '');
+    if (!text.includes('"')) {
+      i = nl === -1 ? src.length : nl + 1;
+      line++;
+      if (text.trim() === '') continue;
+      const cells = text.split(',');
+      records.push({ cells, quoted: cells.map(() => false), raw: text, line: startLine });
+      continue;
+    }
     const cells: string[] = [];
     const quoted: boolean[] = [];
     let cell = '';
