@@ -6,7 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate, generateData, type GeneratedData, type TaskResult, type Tick, type Transaction } from '../../pipeline';
+import { generate, generateData, runTask, type GeneratedData, type TaskResult, type Tick, type Transaction } from '../../pipeline';
 import { cleanupDirs } from '../helpers/lakehouse';
 import { DAILY_ORDER, pipelineEnv, type PipelineEnv } from '../helpers/pipeline';
 
@@ -260,6 +260,15 @@ describe('pipeline on a local warehouse', () => {
     }
     expect(await contents()).toEqual(before);
   }, 240_000);
+
+  it('writes the HTML quality report of a silver run when asked', async () => {
+    const reportDir = path.join(env.root, 'reports');
+    const r = await runTask({ ...env.ctx, reportDir }, { taskId: 'silver.transactions', date: D1, runId: 'report-run' });
+    expect(r.qualityReport).toBeDefined();
+    const html = await fs.readFile(r.qualityReport!, 'utf8');
+    expect(html).toContain('transactions');
+    expect(html).toContain('currency_known');
+  });
 
   it('keeps an unreadable Parquet file as one raw row that silver quarantines naming the file', async () => {
     const good = await fs.readFile(path.join(env.landing, 'transactions', D1, 'part-2.parquet'));
