@@ -24,7 +24,7 @@ import { assertDate, dayBefore } from './dates';
 import { NON_RETRYABLE_TYPES, invalidInput, rootMessage } from './failures';
 import { partitionWorkflowId } from './ids';
 import { emptySummary, partitionPipeline } from './partition';
-import { progressQuery, type PipelineResult, type Progress } from './progress';
+import { progressQuery, taskStateSignal, type PipelineResult, type Progress } from './progress';
 import { DATASET, PARTITION_DATE, STATUS } from './search-attributes';
 
 export interface DailyPipelineInput {
@@ -74,6 +74,15 @@ export async function dailyPipeline(input: DailyPipelineInput = {}): Promise<Pip
   let states: Record<string, TaskState> = {};
   const errors: Record<string, string> = {};
   const childIds: Record<string, string> = {};
+  // Per-task states reported by running partitions: for the progress query only. Scheduling
+  // decisions use `states`, which changes only from partition results.
+  const live: Record<string, TaskState> = {};
+  setHandler(taskStateSignal, ({ taskId, state, error }) => {
+    if (states[taskId] === 'running') {
+      live[taskId] = state;
+      if (error) errors[taskId] = error;
+    }
+  });
   setHandler(progressQuery, () => ({
     workflowId: info.workflowId,
     date,
@@ -83,7 +92,7 @@ export async function dailyPipeline(input: DailyPipelineInput = {}): Promise<Pip
       dataset: t.dataset,
       layer: t.layer,
       deps: t.deps,
-      state: states[t.id] ?? 'pending',
+      state: states[t.id] === 'running' ? (live[t.id] ?? 'pending') : (states[t.id] ?? 'pending'),
       ...(childIds[t.dataset] ? { partitionWorkflowId: childIds[t.dataset] } : {}),
       ...(errors[t.id] ? { error: errors[t.id] } : {}),
     })),

@@ -4,11 +4,11 @@
  * policy and timeout. A failed task skips the tasks after it that depend on it.
  * Runs as a child of dailyPipeline with id financelake/<dataset>/<date>.
  */
-import { proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { getExternalWorkflowHandle, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FinanceLakeActivities, RunTaskResult, TaskSummary } from '../activities/types';
 import type { DagTask, TaskState } from '../pipeline/dag';
 import { NON_RETRYABLE_TYPES, rootMessage } from './failures';
-import { progressQuery, type PartitionResult, type Progress } from './progress';
+import { progressQuery, taskStateSignal, type PartitionResult, type Progress } from './progress';
 import { DATASET, LAYER, PARTITION_DATE, STATUS } from './search-attributes';
 
 export interface PartitionInput {
@@ -74,26 +74,36 @@ export async function partitionPipeline(input: PartitionInput): Promise<Partitio
     { key: STATUS, value: 'running' },
   ]);
 
+  const parent = workflowInfo().parent;
+  const tell = (taskId: string, state: TaskState, error?: string) => {
+    states[taskId] = state;
+    if (!parent) return;
+    // Progress only: the parent decides from this workflow's result, so a lost signal costs nothing.
+    getExternalWorkflowHandle(parent.workflowId, parent.runId)
+      .signal(taskStateSignal, { taskId, state, ...(error ? { error } : {}) })
+      .catch(() => undefined);
+  };
+
   const out: TaskSummary[] = [];
   for (const t of tasks) {
     const blocked = t.deps.find((d) => states[d] === 'failed' || states[d] === 'skipped');
     if (blocked) {
-      states[t.id] = 'skipped';
+      tell(t.id, 'skipped');
       out.push(emptySummary(t, 'skipped', `upstream failed: ${blocked}`));
       continue;
     }
-    states[t.id] = 'running';
+    tell(t.id, 'running');
     upsertSearchAttributes([{ key: LAYER, value: t.layer }]);
     const started = Date.now(); // workflow time: deterministic, good enough for a summary
     try {
       const r = await activitiesFor(t).runTask({ taskId: t.id, date, runId });
       const s = summaryOf(t, r);
-      states[t.id] = s.state;
       if (s.error) errors[t.id] = s.error;
+      tell(t.id, s.state, s.error);
       out.push(s);
     } catch (e) {
-      states[t.id] = 'failed';
       errors[t.id] = rootMessage(e);
+      tell(t.id, 'failed', errors[t.id]);
       out.push(emptySummary(t, 'failed', errors[t.id], Date.now() - started));
     }
   }

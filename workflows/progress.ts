@@ -1,5 +1,5 @@
 /** Query and result shapes shared by the workflows and their clients (CLI, tests). */
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
 import type { TaskSummary } from '../activities/types';
 import type { TaskLayer, TaskState } from '../pipeline/dag';
 
@@ -41,3 +41,6 @@ export interface PartitionResult {
 
 /** `progress` returns the DAG with each task's state. */
 export const progressQuery = defineQuery<Progress>('progress');
+
+/** A partition tells its parent each task's state as it changes, so the parent's progress is per task. */
+export const taskStateSignal = defineSignal<[{ taskId: string; state: TaskState; error?: string }]>('taskState');

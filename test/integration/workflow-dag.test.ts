@@ -5,6 +5,8 @@ import { dayBefore } from '../../workflows/dates';
 import { DATASET, PARTITION_DATE, STATUS } from '../../workflows/search-attributes';
 import { FAKE_DECLARATIONS } from '../unit/dag-fixtures';
 import { FakeActivities, startTestServer, startWorker, testDag } from './workflow-env';
+import { Worker } from '@temporalio/worker';
+import { workflowBundle } from '../../workers/worker';
 
 let env: TestWorkflowEnvironment;
 let fakes: FakeActivities;
@@ -105,6 +107,7 @@ describe('dailyPipeline on a real Temporal dev server', () => {
     const st = Object.fromEntries(p!.tasks.map((t) => [t.taskId, t.state]));
     expect(p!.status).toBe('running');
     expect(st['silver.market_ticks']).toBe('running');
+    expect(st['bronze.market_ticks']).toBe('succeeded'); // per task, reported by the running partition
     expect(st['gold.daily_ohlcv']).toBe('pending');
     expect(st['silver.transactions']).toBe('succeeded');
     expect(p!.tasks.find((t) => t.taskId === 'silver.transactions')!.deps).toEqual(['bronze.transactions', 'silver.customers', 'silver.fx_rates']);
@@ -178,6 +181,17 @@ describe('dailyPipeline on a real Temporal dev server', () => {
       fakes.behaviours.clear();
       second.w.worker.shutdown();
       await second.done;
+    }
+  });
+
+  it('histories replay deterministically against the workflow code (parent and partition)', async () => {
+    fakes.failWith('silver.fx_rates', 'SchemaMismatch');
+    const handle = await env.client.workflow.start(dailyPipeline, { taskQueue, workflowId: `test/replay-determinism/${Math.random()}`, args: [{ date: '2024-04-01' }] });
+    await handle.result();
+    fakes.behaviours.delete('silver.fx_rates');
+    const histories = [await handle.fetchHistory(), await env.client.workflow.getHandle('financelake/fx_rates/2024-04-01').fetchHistory()];
+    for (const history of histories) {
+      await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'determinism' }, history);
     }
   });
 });
