@@ -12,7 +12,7 @@ import type { DeltaTable, ObjectInfo, ObjectStore } from '../../lakehouse';
 import type { DatasetDeclaration, FileFormat, FilesSource, TaskContext, TaskInput } from '../types';
 import { parseCsv, parseJsonLines, type RawRecord } from './raw-records';
 import { ident, literal } from './sql';
-import { appendToStage, bronzeSelect, createStage, dateInPath } from './stage';
+import { addCounts, appendToStage, bronzeSelect, createStage, dateInPath, stagedDates } from './stage';
 
 export const FILE_TXN_VERSION = 1;
 
@@ -59,6 +59,7 @@ export async function ingestFiles(
   let rows = 0;
   let committedFiles = 0;
   const parseErrors: string[] = [];
+  const rowsByDate: Record<string, number> = {};
   const stage = `stage_${decl.name}`;
   for (const [n, { info, format }] of pending.entries()) {
     ctx.heartbeat({ taskId: input.taskId, file: info.key, done: n, of: pending.length });
@@ -75,6 +76,7 @@ export async function ingestFiles(
       for (const r of records) if (r.parseError && parseErrors.length < 20) parseErrors.push(r.parseError);
     }
     const now = ctx.now?.() ?? new Date();
+    const dates = await stagedDates(conn, stage, decl, now);
     const result = await table.write(bronzeSelect(decl, stage, `${input.runId}:${info.key}`, now), {
       mode: 'append',
       conn,
@@ -83,6 +85,7 @@ export async function ingestFiles(
       operationParameters: { source: info.key, format, runId: input.runId },
     });
     if (result.committed) {
+      addCounts(rowsByDate, dates);
       committedFiles++;
       rows += result.metrics.numOutputRows;
     }
@@ -93,7 +96,7 @@ export async function ingestFiles(
     rowsOut: rows,
     committed: committedFiles > 0,
     tableVersion: await table.version(),
-    details: { filesListed: candidates.length, filesIngested: committedFiles, filesAlreadyIngested: candidates.length - pending.length, ignored, parseErrors },
+    details: { rowsByDate, filesListed: candidates.length, filesIngested: committedFiles, filesAlreadyIngested: candidates.length - pending.length, ignored, parseErrors },
   };
 }
 

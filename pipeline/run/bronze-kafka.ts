@@ -13,7 +13,7 @@ import type { DatasetDeclaration, TaskContext, TaskInput } from '../types';
 import type { BronzeOutcome } from './bronze-files';
 import { parseJsonRecord, type RawRecord } from './raw-records';
 import { ident } from './sql';
-import { appendToStage, bronzeSelect, createStage } from './stage';
+import { addCounts, appendToStage, bronzeSelect, createStage, stagedDates } from './stage';
 
 /** Header a producer may set with the record's business date (used when the payload has none). */
 export const BUSINESS_DATE_HEADER = 'x-business-date';
@@ -54,6 +54,7 @@ export async function ingestKafka(
   let commits = 0;
   let rounds = 0;
   const positions: Record<string, number> = {};
+  const rowsByDate: Record<string, number> = {};
   try {
     // the target: everything published before this run started
     const offsets = await admin.fetchTopicOffsets(topic);
@@ -88,7 +89,9 @@ export async function ingestKafka(
         for (const [fileDate, recs] of byDate) {
           await appendToStage(conn, stage, decl, recs, { source: (r) => `${topic}/${p}/${r.line}`, format: 'kafka', fileDate });
         }
-        const result = await table.write(bronzeSelect(decl, stage, `${input.runId}:${topic}/${p}/${range.start}`, ctx.now?.() ?? new Date()), {
+        const now = ctx.now?.() ?? new Date();
+        const dates = await stagedDates(conn, stage, decl, now);
+        const result = await table.write(bronzeSelect(decl, stage, `${input.runId}:${topic}/${p}/${range.start}`, now), {
           mode: 'append',
           conn,
           readVersion: base.version,
@@ -98,6 +101,7 @@ export async function ingestKafka(
         });
         await conn.run(`DROP TABLE IF EXISTS ${ident(stage)}`);
         if (result.committed) {
+          addCounts(rowsByDate, dates);
           commits++;
           rows += result.metrics.numOutputRows;
           progressed = true;
@@ -115,7 +119,7 @@ export async function ingestKafka(
     rowsOut: rows,
     committed: commits > 0,
     tableVersion: await table.version(),
-    details: { topic, commits, rounds, positions },
+    details: { rowsByDate, topic, commits, rounds, positions },
   };
 }
 

@@ -69,3 +69,15 @@ export function bronzeSelect(decl: DatasetDeclaration, stage: string, batchId: s
       ${dateLiteral(ingestDate)} AS _ingest_date
     FROM ${ident(stage)}`;
 }
+
+/** Rows per business date in a staged batch: which silver partitions a commit feeds (late rows show up as earlier dates). */
+export async function stagedDates(conn: DuckDBConnection, stage: string, decl: DatasetDeclaration, ingestedAt: Date): Promise<Record<string, number>> {
+  const r = await conn.runAndReadAll(
+    `SELECT CAST(${businessDateSql(decl, ingestedAt.toISOString().slice(0, 10))} AS VARCHAR) AS d, count(*) AS n FROM ${ident(stage)} GROUP BY d ORDER BY d`,
+  );
+  return Object.fromEntries(r.getRowObjectsJS().map((row) => [String(row.d), Number(row.n)]));
+}
+
+export function addCounts(into: Record<string, number>, more: Record<string, number>): void {
+  for (const [k, n] of Object.entries(more)) into[k] = (into[k] ?? 0) + n;
+}

@@ -111,6 +111,10 @@ describe('pipeline on a local warehouse', () => {
     const silverIn = [D1, D2].reduce((s, d) => s + results.get(`run-1:${d}:silver.transactions`)!.rowsIn, 0);
     expect(bronze).toBe(data.days.reduce((s, d) => s + d.delivered.length, 0));
     expect(silverIn).toBe(bronze);
+    // bronze tells which partitions its commits fed (late rows of D1 came in D2's files)
+    const fed: Record<string, number> = {};
+    for (const r of data.days.flatMap((d) => d.delivered)) fed[r.date] = (fed[r.date] ?? 0) + 1;
+    expect(results.get(`run-1:${D1}:bronze.transactions`)!.details!.rowsByDate).toEqual(fed);
     // bronze is append-only: the record of what arrived cannot be rewritten
     await expect((await env.warehouse.table('bronze.transactions'))!.delete(`_ingest_date IS NOT NULL`)).rejects.toThrow(/append-only/);
     const q = await rows<{ n: number }>('silver.quarantine', "SELECT count(*) AS n FROM {{table}} WHERE dataset = 'transactions'");
