@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", ".infra/**", "dist/**", "bench/out/**", "**/*.py"] },
+  { ignores: ["node_modules/**", ".infra/**", ".data/**", ".scratch/**", "dist/**", "bench/out/**", "**/*.py"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
