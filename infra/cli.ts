@@ -8,7 +8,7 @@
  * --with or by FINANCELAKE_INFRA_WITH (comma-separated: hdfs, minio2).
  */
 import { ConfigError } from '../config/env';
-import { DEFAULT_SERVICES, ensureUp, formatStatus, OPTIONAL_GROUPS, SERVICE_NAMES, type ServiceName, StackError, status, stop } from './stack';
+import { DEFAULT_SERVICES, ensureUp, formatStatus, keep, OPTIONAL_GROUPS, SERVICE_NAMES, type ServiceName, StackError, status, stop } from './stack';
 
 const USAGE = `usage: npm run infra -- <command>
   up [service...] [--with hdfs] [--with minio2]   start (idempotent), wait until healthy
@@ -42,6 +42,7 @@ async function main(): Promise<number> {
     case 'up': {
       const want = [...(services.length ? services : DEFAULT_SERVICES), ...groups.flatMap((g) => OPTIONAL_GROUPS[g])];
       const results = await ensureUp(want, { log });
+      keep(want);
       for (const r of results) log(`${r.service}: ${r.outcome === 'started' ? `started in ${(r.ms / 1000).toFixed(1)}s` : r.outcome === 'running' ? 'already running' : 'running outside this stack'}`);
       log(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
       console.log(formatStatus(await status({}, results.map((r) => r.service))));

@@ -3,7 +3,7 @@
  * take them down after (test runs): each holds a lease while it runs; services such a process
  * started are recorded, and the last holder to leave stops them. Services started any other
  * way (`npm run infra -- up`, `npm start`) are never recorded, so never stopped by a holder;
- * `up` claims recorded services it finds running, so a developer's explicit `up` keeps them.
+ * `infra up` also claims recorded services it finds running, so a developer's `up` keeps them.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -27,7 +27,6 @@ export interface StackOptions {
   /**
    * ensureUp for a process that wants what it starts stopped when it is done (a test run):
    * it takes a lease, and `release()` stops what lease holders started once the last leaves.
-   * Without it, ensureUp acts for a person: the services are theirs, no lease holder stops them.
    */
   lease?: boolean;
 }
@@ -158,7 +157,6 @@ export async function ensureUp(services: readonly ServiceName[], opts: StackOpti
   const settled = await Promise.allSettled(names.map((n) => upOne(ctx, n, log)));
   const up = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
   if (opts.lease) takeLease(ctx, up.filter((r) => r.outcome === 'started').map((r) => r.service));
-  else claim(ctx, names);
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) {
     const err: unknown = failed.reason;
@@ -166,6 +164,11 @@ export async function ensureUp(services: readonly ServiceName[], opts: StackOpti
     throw err;
   }
   return up;
+}
+
+/** A person's `infra up`: these services are theirs now, no test run's `release()` stops them. */
+export function keep(services: readonly ServiceName[], opts: StackOptions = {}): void {
+  claim(stackContext(opts), withNeeds(services));
 }
 
 /**

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../infra/process';
-import type { ServiceStatus } from '../../infra/stack';
+import { status, type ServiceStatus } from '../../infra/stack';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -38,8 +38,9 @@ describe('infra up / down / status on a separate stack', () => {
     const { stdout } = await promisify(execFile)(TSX, ['infra/cli.ts', ...args], { cwd: ROOT, env, timeout: 90_000 });
     return stdout;
   };
+  // The same status the command prints, read in-process (each command costs a tsx start).
   const statusOf = async (): Promise<Record<string, ServiceStatus>> =>
-    Object.fromEntries((JSON.parse(await infra('status', '--json')) as ServiceStatus[]).map((s) => [s.service, s]));
+    Object.fromEntries((await status({ env })).map((s) => [s.service, s]));
 
   beforeAll(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'financelake-stack-test-'));
@@ -52,7 +53,7 @@ describe('infra up / down / status on a separate stack', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  it('up twice is harmless; a service killed by hand shows as down; down then status shows everything stopped', async () => {
+  it('up twice is harmless; a service killed by hand shows as down; down then status shows everything stopped', { timeout: 300_000 }, async () => {
     const first = await infra('up', 'minio');
     expect(first).toMatch(/minio: started in/);
     const pid = (await statusOf()).minio.pid!;
@@ -84,8 +85,9 @@ describe('infra up / down / status on a separate stack', () => {
 
     expect(await infra('down')).toMatch(/stopped minio/);
     expect(isAlive(newPid, '')).toBe(false);
-    st = await statusOf();
-    for (const s of Object.values(st)) expect(s.state, s.service).toBe('stopped');
+    const rows = JSON.parse(await infra('status', '--json')) as ServiceStatus[];
+    expect(rows.map((r) => r.service).sort()).toEqual(Object.keys(st).sort());
+    for (const r of rows) expect(r.state, r.service).toBe('stopped');
     expect(fs.readdirSync(path.join(dir, 'run')).filter((f) => f.endsWith('.pid'))).toEqual([]);
     expect(await infra('down')).toMatch(/nothing was running/);
   });
