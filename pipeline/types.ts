@@ -182,6 +182,9 @@ export interface GeneratedFile {
 
 export interface GenerateSummary {
   seed: number;
+  /** the defect share used: pass it (and symbols) to produceTicks to publish the same ticks as the files */
+  defectRate: number;
+  symbols?: string[];
   landing: string;
   dates: string[];
   files: GeneratedFile[];

@@ -115,5 +115,5 @@ export async function generate(opts: GenerateOptions & { s3?: S3Options; store?:
   }
   const records: Record<string, number> = {};
   for (const f of files) records[f.dataset] = (records[f.dataset] ?? 0) + f.records;
-  return { seed: opts.seed ?? DEFAULTS.seed, landing: store.url, dates, files, defects, records };
+  return { seed: opts.seed ?? DEFAULTS.seed, defectRate: opts.defectRate ?? DEFAULTS.defectRate, symbols: opts.symbols, landing: store.url, dates, files, defects, records };
 }

@@ -126,7 +126,7 @@ describe('generate', () => {
     expect(summary.records.transactions).toBe(data.days.reduce((s, d) => s + d.delivered.length, 0));
     expect(summary.defects.transactions.malformed_line).toBe(data.days.flatMap((d) => d.delivered).filter((r) => r.defect === 'malformed_line').length);
     const ticks = await fs.readFile(path.join(landing, 'market_ticks/2024-03-01/ticks.jsonl'), 'utf8');
-    expect(ticks.trim().split('\n')).toEqual(generateTicks({ date: '2024-03-01', count: 300, seed: 11, defectRate: 0.05 }).map((t) => t.value));
+    expect(ticks.trim().split('\n')).toEqual(generateTicks({ date: '2024-03-01', count: 300, seed: summary.seed, defectRate: summary.defectRate }).map((t) => t.value));
   });
 
   it('refuses bad options naming them', async () => {
