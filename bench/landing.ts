@@ -39,6 +39,18 @@ function shiftText(text: string, from: string[], shift: number): string {
   return text.replace(re, (m) => map.get(m)!);
 }
 
+/** Transaction records actually delivered (late rows move a day; replayed days carry the day before's). */
+export async function countRecords(dir: string): Promise<number> {
+  const db = await DuckDBInstance.create(':memory:', { threads: '2' });
+  const conn = await db.connect();
+  const tx = path.join(dir, 'transactions');
+  const lines = (glob: string, header: boolean) => `(SELECT count(*) FROM read_csv('${tx}/*/${glob}', columns = {'l': 'VARCHAR'}, delim = '\x01', quote = '', escape = '', header = ${header}))`;
+  const r = await conn.runAndReadAll(`SELECT ${lines('*.csv', true)} + ${lines('*.jsonl', false)} + (SELECT count(*) FROM read_parquet('${tx}/*/*.parquet'))`);
+  conn.closeSync();
+  db.closeSync();
+  return Number(r.getRows()[0]![0]);
+}
+
 export async function prepareLanding(opts: { rows: number; perDay?: number; seed?: number; startDate?: string; log?: (m: string) => void }): Promise<Landing> {
   const perDay = opts.perDay ?? 1_000_000;
   const days = Math.max(1, Math.ceil(opts.rows / perDay));
@@ -85,7 +97,7 @@ export async function prepareLanding(opts: { rows: number; perDay?: number; seed
     conn.closeSync();
     db.closeSync();
   }
-  const landing: Landing = { dir, dates, rows: rowsPerDay * days, method: days > 2 ? 'generator (2 days) + date-shifted replay' : 'generator', generateMs: performance.now() - t0 };
+  const landing: Landing = { dir, dates, rows: await countRecords(dir), method: days > 2 ? 'generator (2 days) + date-shifted replay' : 'generator', generateMs: performance.now() - t0 };
   fs.writeFileSync(marker, JSON.stringify(landing));
   return landing;
 }
