@@ -41,6 +41,7 @@ export const customers: DatasetDeclaration = {
       { name: 'customer_id_present', rule: 'not_null', column: 'customer_id', severity: 'drop', treatEmptyAsNull: true },
       { name: 'customer_id_format', rule: 'match_regex', column: 'customer_id', pattern: '^C[0-9]{6}$', severity: 'drop' },
       { name: 'segment_known', rule: 'in_set', column: 'segment', values: [...SEGMENTS], severity: 'warn' },
+      { name: 'region_present', rule: 'not_null', column: 'region', severity: 'drop', treatEmptyAsNull: true },
       { name: 'region_known', rule: 'in_set', column: 'region', values: [...REGIONS], severity: 'drop' },
       { name: 'risk_rating_known', rule: 'in_set', column: 'risk_rating', values: [...RISK_RATINGS], severity: 'warn' },
       { name: 'customer_unique', rule: 'unique', columns: ['customer_id', 'date'], severity: 'drop' },

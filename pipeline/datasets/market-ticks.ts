@@ -64,6 +64,7 @@ export const marketTicks: DatasetDeclaration = {
       { name: 'price_positive', rule: 'sql', expression: 'price > 0', severity: 'drop' },
       { name: 'volume_positive', rule: 'between', column: 'volume', min: 1, severity: 'drop' },
       { name: 'bid_not_above_ask', rule: 'column_pair', left: 'bid', op: '<=', right: 'ask', severity: 'drop' },
+      { name: 'region_present', rule: 'not_null', column: 'region', severity: 'drop', treatEmptyAsNull: true },
       { name: 'region_known', rule: 'in_set', column: 'region', values: [...REGIONS], severity: 'drop' },
       { name: 'tick_unique', rule: 'unique', columns: ['symbol', 'exchange', 'ts'], severity: 'drop' },
       { name: 'batch_not_empty', rule: 'row_count_between', min: 1, severity: 'warn' },

@@ -67,6 +67,10 @@ export const transactions: DatasetDeclaration = {
       { name: 'customer_id_present', rule: 'not_null', column: 'customer_id', severity: 'drop', treatEmptyAsNull: true },
       { name: 'ts_present', rule: 'not_null', column: 'ts', severity: 'drop' },
       { name: 'amount_present', rule: 'not_null', column: 'amount', severity: 'drop' },
+      // in_set passes NULL: codes that partition or group the data must be present
+      { name: 'currency_present', rule: 'not_null', column: 'currency', severity: 'drop', treatEmptyAsNull: true },
+      { name: 'type_present', rule: 'not_null', column: 'type', severity: 'drop', treatEmptyAsNull: true },
+      { name: 'region_present', rule: 'not_null', column: 'region', severity: 'drop', treatEmptyAsNull: true },
       { name: 'amount_in_range', rule: 'between', column: 'amount', min: 0.01, max: 50_000_000, severity: 'drop' },
       { name: 'currency_known', rule: 'in_set', column: 'currency', values: [...CURRENCIES], severity: 'drop' },
       { name: 'type_known', rule: 'in_set', column: 'type', values: [...TRANSACTION_TYPES], severity: 'drop' },

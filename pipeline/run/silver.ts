@@ -224,11 +224,12 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE s_fail AS
      WITH f AS (
-       SELECT _row_id, rules, messages FROM ${result.failuresView}
+       SELECT 0 AS _k, _row_id, list(rule ORDER BY rule) AS rules, list(message ORDER BY rule) AS messages FROM s_pre GROUP BY _row_id
        UNION ALL
-       SELECT _row_id, list(rule ORDER BY rule), list(message ORDER BY rule) FROM s_pre GROUP BY _row_id
+       SELECT 1 AS _k, _row_id, rules, messages FROM ${result.failuresView}
      )
-     SELECT b._row_id, b._raw, b._source, flatten(list(f.rules)) AS rules, flatten(list(f.messages)) AS messages
+     -- reading failures first, then the suite's: a stable order, so a re-run writes the same rows
+     SELECT b._row_id, b._raw, b._source, flatten(list(f.rules ORDER BY f._k)) AS rules, flatten(list(f.messages ORDER BY f._k)) AS messages
      FROM f JOIN s_batch b ON b._row_id = f._row_id
      GROUP BY b._row_id, b._raw, b._source`,
   );
