@@ -11,8 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { ObjectStore } from '../storage/object-store';
 
-/** Objects up to this size are copied through memory. */
-export const IN_MEMORY_LIMIT = 8 * 1024 * 1024;
+/** Objects up to this size are copied through memory (with 4 copies in flight: <= 128 MB). */
+export const IN_MEMORY_LIMIT = 32 * 1024 * 1024;
 const HASH_CHUNK = 8 * 1024 * 1024;
 
 export function sha256(body: Uint8Array | string): string {

@@ -38,8 +38,13 @@ export async function filesQuery(table: DeltaTable, snapshot: Snapshot, files: A
     return p;
   });
   const list = `[${paths.map(literal).join(', ')}]`;
-  // Columns added by schema evolution are absent from older files: read them as NULL.
-  const present = new Set((await table.engine.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${list}, union_by_name = true)`, conn)).map((r) => r.column_name));
+  // Columns added by schema evolution are absent from older files: union_by_name fills them
+  // with NULL as long as one file has them; a column no file has is cast from NULL. The
+  // newest file usually has every column, and its footer alone is cheap to read.
+  const describe = async (from: string) => new Set((await table.engine.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${from}, union_by_name = true)`, conn)).map((r) => r.column_name));
+  const newest = paths[files.reduce((best, f, i) => (f.modificationTime > files[best].modificationTime ? i : best), 0)];
+  let present = await describe(`[${literal(newest)}]`);
+  if (fields.some((f) => !parts.has(f.name) && !present.has(f.name))) present = await describe(list);
   const pv = files[0]?.partitionValues ?? {};
   const cols = fields.map((f) => {
     const t = duckdbType(f.type);
