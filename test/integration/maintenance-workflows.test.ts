@@ -10,7 +10,7 @@ import { closeSharedContext, useConfig } from '../../activities/context';
 import { maintenanceActivities } from '../../activities/maintenance';
 import type { FinanceLakeActivities } from '../../activities/types';
 import { listManifests } from '../../lakehouse/backup';
-import { backup, maintenance, restoreWarehouse } from '../../workflows';
+import { backup, drDrill, maintenance, restoreWarehouse } from '../../workflows';
 import { createWorker } from '../../workers/worker';
 import { S3Store } from '../../lakehouse/storage';
 import { deltaRsRead, openSites, s3, tradesQuery, TRADES, type Sites } from './backup-helpers';
@@ -75,5 +75,16 @@ describe('maintenance and backup workflows', () => {
     expect(deltaRsRead(`${dest}/silver/trades`, 'main').rows).toBe(180);
     const store = new S3Store(dest, s3('main'));
     for (const o of await store.list('')) await store.delete(o.key);
+  });
+
+  it('drDrill refuses without the confirmation, then destroys and restores the warehouse and reports RTO/RPO', async () => {
+    await expect(env.client.workflow.execute(drDrill, { taskQueue, workflowId: `test/dr/${Date.now()}`, args: [{ confirm: 'yes' }] })).rejects.toThrow();
+    expect(deltaRsRead(`${sites.primaryUrl}/silver/trades`, 'main').rows).toBe(180); // nothing destroyed
+    const r = await env.client.workflow.execute(drDrill, { taskQueue, workflowId: `test/dr/${Date.now()}`, args: [{ confirm: sites.warehouse.url }] });
+    expect(r.report.ok).toBe(true);
+    expect(r.report.tables).toEqual([expect.objectContaining({ table: 'silver.trades', lostVersions: 0 })]);
+    expect(r.report.rpoMs).toBe(0); // the drill backed up first: nothing lost
+    expect(r.report.rtoMs).toBeGreaterThan(0);
+    expect(deltaRsRead(`${sites.primaryUrl}/silver/trades`, 'main').rows).toBe(180);
   });
 });
