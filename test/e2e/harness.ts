@@ -72,3 +72,18 @@ export async function waitFor<T>(what: string, fn: () => Promise<T | undefined>,
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
+
+/**
+ * The dev server keeps runs in its database: a run left open by an interrupted test would keep
+ * its deterministic id taken. Terminate any open run with these ids (best effort).
+ */
+export async function terminateOpen(client: Client, workflowIds: string[]): Promise<void> {
+  for (const id of workflowIds) {
+    try {
+      const d = await client.workflow.getHandle(id).describe();
+      if (d.status.name === 'RUNNING') await client.workflow.getHandle(id).terminate('stale run of an interrupted e2e test');
+    } catch {
+      // not found: nothing to clean
+    }
+  }
+}

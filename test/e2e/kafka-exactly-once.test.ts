@@ -10,7 +10,8 @@ import type { ChildProcess } from 'node:child_process';
 import { produceTicks } from '../../pipeline';
 import { dailyPipeline } from '../../workflows';
 import type { Engine, Warehouse } from '../../lakehouse';
-import { e2eSpace, openWarehouse, spawnWorker, temporalClient, waitFor, type E2eSpace } from './harness';
+import { e2eSpace, openWarehouse, spawnWorker, temporalClient, terminateOpen, waitFor, type E2eSpace } from './harness';
+import { partitionWorkflowId } from '../../workflows/ids';
 
 const DATE = '2030-06-01';
 const COUNT = 3000;
@@ -53,10 +54,13 @@ describe('Kafka -> bronze exactly once across a killed worker', () => {
     const first = spawnWorker(space.env, path.join(space.dir, 'worker-1.log'));
     workers.push(first);
     const { client, close } = await temporalClient(space.config);
+    await terminateOpen(client, [partitionWorkflowId('market_ticks', DATE)]);
+    let workflowId: string | undefined;
     try {
+      workflowId = `financelake/e2e-kafka/${DATE}/${Date.now()}`;
       const handle = await client.workflow.start(dailyPipeline, {
         taskQueue: space.config.temporal.taskQueue,
-        workflowId: `financelake/e2e-kafka/${DATE}/${Date.now()}`,
+        workflowId,
         args: [{ date: DATE, datasets: ['market_ticks'], record: false }],
       });
       // Kill as soon as some batches committed, before all did.
@@ -86,6 +90,7 @@ describe('Kafka -> bronze exactly once across a killed worker', () => {
       await new Promise((r) => second.once('exit', r));
       expect(second.exitCode === 0 || second.signalCode === 'SIGTERM').toBe(true);
     } finally {
+      if (workflowId) await terminateOpen(client, [workflowId]); // only if the test failed midway
       await close();
     }
   });

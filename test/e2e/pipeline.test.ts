@@ -9,12 +9,12 @@ import type { Client } from '@temporalio/client';
 import { generate } from '../../pipeline';
 import { generateData } from '../../pipeline/generate/generate';
 import { dailyPipeline, replayFailed, type PipelineResult } from '../../workflows';
-import { dailyWorkflowId } from '../../workflows/ids';
+import { dailyWorkflowId, partitionWorkflowId } from '../../workflows/ids';
 import { createWorker, type FinanceLakeWorker } from '../../workers/worker';
 import { realWorkerParts } from '../../workers/real';
 import { sharedContext } from '../../activities/context';
 import { findFailedIn } from '../../activities/ledger';
-import { e2eSpace, quietTemporal, temporalClient, type E2eSpace } from './harness';
+import { e2eSpace, quietTemporal, temporalClient, terminateOpen, type E2eSpace } from './harness';
 import { expectedCustomerActivity, expectedIndicators, expectedOhlcv, expectedRisk, expectedTransactionSummary } from './expected';
 
 /** Same keys; each expected field equal (numbers to 1e-9 relative; amount_sum is DECIMAL(38,2)). */
@@ -83,6 +83,9 @@ beforeAll(async () => {
   worker = await createWorker({ config: space.config, ...realWorkerParts(space.config) });
   running = worker.run();
   ({ client, close: closeClient } = await temporalClient(space.config));
+  const datasets = ['customers', 'fx_rates', 'transactions', 'market_ticks', 'daily_ohlcv', 'technical_indicators', 'risk_metrics', 'daily_transaction_summary', 'customer_daily_activity'];
+  const days = [...DATES, FAIL_DATE];
+  await terminateOpen(client, days.flatMap((d) => [dailyWorkflowId(d), ...datasets.map((ds) => partitionWorkflowId(ds, d))]));
 }, 240_000);
 
 afterAll(async () => {
