@@ -1,5 +1,6 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { loadConfig } from '../../config/env';
+import { validateDeclarations } from '../../activities/validate';
 import { progressQuery, type PipelineResult, type Progress } from '../../workflows/progress';
 import { CommandFailed, UsageError, parse } from '../args';
 import type { Command } from '../command';
@@ -32,7 +33,8 @@ export const statusCommand: Command = {
         // A closed run answers queries only while a worker can replay it; its result says the same.
         if (desc.status.name !== 'COMPLETED') throw new CommandFailed(`progress query failed (is a worker running?): ${(e as Error).message}`);
         const r = (await handle.result()) as PipelineResult;
-        progress = { workflowId, date: r.date, status: r.status, tasks: r.tasks.map((t) => ({ taskId: t.taskId, dataset: t.dataset, layer: t.layer, deps: [], state: t.state, error: t.error })) };
+        const deps = new Map(validateDeclarations().tasks.map((t) => [t.id, t.deps]));
+        progress = { workflowId, date: r.date, status: r.status, tasks: r.tasks.map((t) => ({ taskId: t.taskId, dataset: t.dataset, layer: t.layer, deps: deps.get(t.taskId) ?? [], state: t.state, error: t.error })) };
       }
       console.log(`date ${progress.date}: ${progress.status}`);
       console.log(table(['task', 'state', 'after', 'error'], progress.tasks.map((t) => [t.taskId, t.state, t.deps.join(', '), t.error ?? ''])));
