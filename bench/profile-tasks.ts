@@ -1,0 +1,83 @@
+/**
+ * Where a day's pipeline time goes: runs the medallion tasks of one landing day in-process (no
+ * Temporal) through pipeline.runTask, timing every DuckDB statement (and the JS time between
+ * them), and prints the slowest statements per task. A profiling aid for bench/medallion.ts.
+ *
+ *   npm run bench -- profile-tasks [--rows 200000] [--top 8] [--memory 1GB]
+ */
+import path from 'node:path';
+import { DuckDBConnection } from '@duckdb/node-api';
+import { loadConfig } from '../config/env';
+import { Engine, Warehouse } from '../lakehouse';
+import { runTask } from '../pipeline';
+import { prepareLanding } from './landing';
+import { arg, benchDir, machineLine, printTable, secs } from './lib';
+
+interface Timing {
+  task: string;
+  sql: string;
+  ms: number;
+}
+
+const timings: Timing[] = [];
+let current = '';
+const busy = new WeakSet<object>();
+
+/** Wraps the connection's statement methods to record each statement's wall time. */
+function instrument(): void {
+  const proto = DuckDBConnection.prototype as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+  for (const name of ['run', 'runAndReadAll', 'runAndRead', 'streamAndReadAll']) {
+    const orig = proto[name];
+    if (typeof orig !== 'function') continue;
+    proto[name] = async function (this: object, ...args: unknown[]) {
+      // these methods call one another: only the outermost call of a connection is timed
+      if (busy.has(this)) return orig.apply(this, args);
+      busy.add(this);
+      const t = performance.now();
+      try {
+        return await orig.apply(this, args);
+      } finally {
+        busy.delete(this);
+        timings.push({ task: current, sql: String(args[0]).replace(/\s+/g, ' ').trim(), ms: performance.now() - t });
+      }
+    };
+  }
+}
+
+async function main(): Promise<void> {
+  const rows = Number(arg('rows', '200000'));
+  const top = Number(arg('top', '8'));
+  const memory = arg('memory', '1GB');
+  const config = loadConfig();
+  const landing = await prepareLanding({ rows, log: (m) => console.error(m) });
+  const dir = benchDir('profile-tasks');
+  instrument();
+  const engine = await Engine.create({ memoryLimit: memory, threads: 2, tempDirectory: path.join(dir, 'tmp'), extensionDirectory: config.duckdb.extensionDirectory });
+  const warehouse = await Warehouse.open(path.join(dir, 'warehouse'), { engine });
+  const date = landing.dates[0]!;
+  console.log(`# profile-tasks: ${landing.rows.toLocaleString('en')} landing rows, date ${date}, in-process runTask, DuckDB memory ${memory}`);
+  console.log(`# ${machineLine()}`);
+  const ids = ['bronze.customers', 'silver.customers', 'bronze.fx_rates', 'silver.fx_rates', 'bronze.transactions', 'silver.transactions', 'gold.daily_transaction_summary'];
+  const summary: (string | number)[][] = [];
+  for (const taskId of ids) {
+    current = taskId;
+    const before = timings.length;
+    const t = performance.now();
+    const r = await runTask({ warehouse, engine, landing: landing.dir, heartbeat: () => undefined }, { taskId, date, runId: 'profile' });
+    const ms = performance.now() - t;
+    const sqlMs = timings.slice(before).reduce((n, x) => n + x.ms, 0);
+    summary.push([taskId, r.rowsIn, secs(ms), secs(sqlMs), secs(ms - sqlMs), timings.length - before]);
+  }
+  printTable(['task', 'rows in', 'total s', 'in DuckDB statements s', 'outside (JS, I/O, log) s', 'statements'], summary);
+  for (const taskId of ['bronze.transactions', 'silver.transactions']) {
+    console.log(`\n## slowest statements of ${taskId}`);
+    const mine = timings.filter((x) => x.task === taskId).sort((a, b) => b.ms - a.ms).slice(0, top);
+    printTable(['s', 'statement (first 150 chars)'], mine.map((x) => [secs(x.ms), x.sql.slice(0, 150)]));
+  }
+  await engine.close();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
