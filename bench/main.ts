@@ -14,6 +14,7 @@ const BENCHES: Record<string, string> = {
   hdfs: 'write and read N rows on HDFS vs local disk vs MinIO',
   'quality-overhead': 'the silver step with and without the quality suite',
   maintenance: 'table maintenance (optimize, vacuum, checkpoint)',
+  'profile-tasks': 'where the time of one day of tasks goes: every DuckDB statement of runTask timed, in-process',
 };
 
 const [name, ...rest] = process.argv.slice(2);
