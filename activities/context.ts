@@ -37,7 +37,7 @@ async function open(config: Config): Promise<SharedContext> {
     ...(s3 ? { s3 } : {}),
   });
   try {
-    const warehouse = await Warehouse.open(config.warehouse, { engine, ...(s3 ? { s3 } : {}) });
+    const warehouse = await Warehouse.open(config.warehouse, { engine, ...(s3 ? { s3 } : {}), hdfs: { httpPort: config.ports.hdfsNameNodeHttp } });
     return { config, engine, warehouse };
   } catch (e) {
     await engine.close();

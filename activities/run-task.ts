@@ -1,7 +1,7 @@
 /** The runTask activity: pipeline's runTask with heartbeats and Temporal's failure types. */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { QualityFailure, SchemaMismatch, runTask as pipelineRunTask } from '../pipeline';
-import { sharedContext } from './context';
+import { s3Options, sharedContext } from './context';
 import type { RunTaskInput, RunTaskResult } from './types';
 
 const HEARTBEAT_EVERY_MS = 5_000;
@@ -10,6 +10,10 @@ const HEARTBEAT_EVERY_MS = 5_000;
 export function toTemporalFailure(e: unknown): unknown {
   if (e instanceof QualityFailure || e instanceof SchemaMismatch) {
     return ApplicationFailure.create({ message: e.message, type: e.name || e.constructor.name, nonRetryable: true, cause: e });
+  }
+  // A broken invariant is a bug or bad data, not a transient fault: a retry would count the same rows again.
+  if (e instanceof Error && e.name === 'InvariantViolation') {
+    return ApplicationFailure.create({ message: e.message, type: 'InvariantViolation', nonRetryable: true, cause: e });
   }
   if (e instanceof Error && (e.name === 'UnknownDataset' || e.name === 'DagError')) {
     return ApplicationFailure.create({ message: e.message, type: 'InvalidInput', nonRetryable: true });
@@ -35,6 +39,8 @@ export async function runTask(input: RunTaskInput): Promise<RunTaskResult> {
         warehouse,
         engine,
         landing: config.landing,
+        ...(s3Options(config, config.landing) ? { s3: s3Options(config, config.landing) } : {}),
+        reportDir: config.reportDir,
         ...(config.kafka.enabled
           ? { kafka: { brokers: config.kafka.brokers, clientId: config.kafka.clientId, topics: config.kafka.topics, ...(config.kafka.maxBatchMessages ? { maxBatchMessages: config.kafka.maxBatchMessages } : {}) } }
           : {}),

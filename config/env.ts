@@ -31,6 +31,8 @@ export interface Config {
   warehouse: string;
   /** Landing zone for incoming files (local path or URL like warehouse). */
   landing: string;
+  /** Local folder for the HTML quality reports of each run. */
+  reportDir: string;
   s3: S3Config;
   temporal: { address: string; namespace: string; taskQueue: string; uiPort: number };
   /** enabled: Kafka datasets consume the broker (FINANCELAKE_KAFKA); otherwise their landing-file fallback. topics: declared topic -> topic used (KAFKA_TOPIC_MAP 'a=b,c=d'). maxBatchMessages: messages per bronze commit (KAFKA_MAX_BATCH_MESSAGES, default the pipeline's). */
@@ -127,6 +129,7 @@ export function loadConfig(env: Env = process.env, root = path.resolve(__dirname
     infraDir,
     warehouse: location(env, 'FINANCELAKE_WAREHOUSE', '.data/warehouse', root),
     landing: location(env, 'FINANCELAKE_LANDING', '.data/landing', root),
+    reportDir: location(env, 'FINANCELAKE_REPORTS', '.data/reports', root),
     s3: {
       endpoint,
       region: str(env, 'S3_REGION', 'us-east-1'),

@@ -82,7 +82,7 @@ export const startCommand: Command = {
         // The same ticks the generator wrote as files, published to the (mapped) topic.
         const topic = config.kafka.topics['market.ticks'];
         for (const f of summary.files.filter((x) => x.dataset === 'market_ticks')) {
-          const r = await produceTicks({ brokers: config.kafka.brokers, date: f.date, count: f.records, seed: summary.seed, clientId: config.kafka.clientId, ...(topic ? { topic } : {}) });
+          const r = await produceTicks({ brokers: config.kafka.brokers, date: f.date, count: f.records, seed: summary.seed, defectRate: summary.defectRate, symbols: summary.symbols, clientId: config.kafka.clientId, ...(topic ? { topic } : {}) });
           say(`produced ${r.produced} ticks for ${f.date} to Kafka${topic ? ` topic ${topic}` : ''}`);
         }
       }
