@@ -22,6 +22,8 @@ export interface BackupProgress {
   filesTotal: number;
   bytesDone: number;
   bytesTotal: number;
+  /** Files actually copied so far (the rest were already in the target). */
+  copiedFiles: number;
 }
 
 export interface BackupOptions {
@@ -66,7 +68,7 @@ interface TableImageOptions extends BackupOptions {
 /** Backs up one table folder (source) into one folder (target); returns its manifest entry. */
 export async function backupTableImage(source: ObjectStore, target: ObjectStore, opts: TableImageOptions): Promise<TableManifest> {
   const concurrency = opts.concurrency ?? 4;
-  const progress: BackupProgress = { runId: opts.runId, table: opts.table, phase: 'list', filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0 };
+  const progress: BackupProgress = { runId: opts.runId, table: opts.table, phase: 'list', filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0, copiedFiles: 0 };
   const report = (): void => opts.onProgress?.({ ...progress });
   report();
 
@@ -98,6 +100,7 @@ export async function backupTableImage(source: ObjectStore, target: ObjectStore,
   let copiedFiles = 0;
   let copiedBytes = 0;
   const done = (size: number): void => {
+    progress.copiedFiles = copiedFiles;
     progress.filesDone++;
     progress.bytesDone += size;
     report();

@@ -16,8 +16,16 @@ const PY = path.resolve(__dirname, '../../.infra/venv/bin/python');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fl-backup-unit-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+/** delta-rs via Python; a native abort under heavy load ("terminate called ...") is retried, nothing else. */
 function py(script: string): string {
-  return execFileSync(PY, ['-c', script], { encoding: 'utf8' }).trim();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return execFileSync(PY, ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    } catch (err) {
+      const e = err as { stderr?: string; signal?: string };
+      if (!(e.signal === 'SIGABRT' || /terminate called/.test(String(e.stderr ?? ''))) || attempt >= 3) throw err;
+    }
+  }
 }
 
 /** Appends rows [from, to) to a delta-rs table (one commit per call). */

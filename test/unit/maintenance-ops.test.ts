@@ -26,7 +26,17 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-const py = (script: string): string => execFileSync(PY, ['-c', script], { encoding: 'utf8' }).trim();
+/** delta-rs via Python; a native abort under heavy load ("terminate called ...") is retried, nothing else. */
+function py(script: string): string {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return execFileSync(PY, ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+    } catch (err) {
+      const e = err as { stderr?: string; signal?: string };
+      if (!(e.signal === 'SIGABRT' || /terminate called/.test(String(e.stderr ?? ''))) || attempt >= 3) throw err;
+    }
+  }
+}
 
 /** `n` appends of `per` rows each (ids from `from`), partitioned by day d0/d1, x/y pseudo-random. */
 function deltaAppends(dir: string, from: number, n: number, per: number): void {
