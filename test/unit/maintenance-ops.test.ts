@@ -3,7 +3,7 @@
  * our analyze/optimize/zorder/vacuum/restore/log cleanup run on them, and delta-rs must read
  * the result with the same rows at every step.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -204,5 +204,48 @@ describe('zorder (local disk)', () => {
     // already Z-ordered by these columns: nothing to do
     expect((await zorder(t, ['x', 'y'], { rowsPerFile: 100 })).partitions).toHaveLength(0);
     console.log(`zorder point query ${pred}: files scanned ${before.filesScanned}/${before.filesTotal} before, ${after.filesScanned}/${after.filesTotal} after`);
+  });
+});
+
+describe('a rewrite killed before its commit', () => {
+  it('leaves the table as it was; the re-run completes; vacuum removes what the killed run wrote', async () => {
+    const dir = path.join(tmp, 'killed');
+    deltaAppends(dir, 0, 4, 200);
+    const t = handle(dir);
+    const before = deltaRead(dir);
+    const listed = (await new LocalStore(dir).list('')).length;
+    const root = path.resolve(__dirname, '../..');
+    // The child Z-orders 100 rows a file and SIGKILLs itself once a few files are written,
+    // i.e. in the middle of the rewrite, before any commit.
+    const code = `
+const { Engine } = require(${JSON.stringify(path.join(root, 'lakehouse/engine/duckdb'))});
+const { DuckDBCheckpointIO } = require(${JSON.stringify(path.join(root, 'lakehouse/engine/checkpoint-io'))});
+const { loadSnapshot } = require(${JSON.stringify(path.join(root, 'lakehouse/delta/snapshot'))});
+const { LocalStore } = require(${JSON.stringify(path.join(root, 'lakehouse/storage/local'))});
+const { zorder } = require(${JSON.stringify(path.join(root, 'lakehouse/maintenance'))});
+(async () => {
+  const engine = await Engine.create({ threads: 1 });
+  const store = new LocalStore(${JSON.stringify(dir)});
+  const io = new DuckDBCheckpointIO(engine);
+  const t = { name: 'killed', store, engine, snapshot: (at) => loadSnapshot(store, { io, version: at && at.version }), checkpoint: async () => 0 };
+  await zorder(t, ['x', 'y'], { rowsPerFile: 100, heartbeat: (d) => { if (d && d.rowsWritten >= 300) process.kill(process.pid, 'SIGKILL'); } });
+  console.log('finished');
+})();
+`;
+    const child = spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), '-e', code], { encoding: 'utf8' });
+    // tsx runs the code in a child node: its SIGKILL shows as exit status 137 of the launcher
+    expect(child.signal === 'SIGKILL' || child.status === 137, `status ${child.status} ${child.stderr}`).toBe(true);
+    expect(child.stdout).not.toContain('finished');
+    // nothing committed: same version, same rows; the killed run's files lie unreferenced
+    expect(deltaRead(dir)).toEqual(before);
+    const orphans = (await new LocalStore(dir).list('')).length - listed;
+    expect(orphans).toBeGreaterThanOrEqual(3);
+
+    const r = await zorder(t, ['x', 'y'], { rowsPerFile: 100 });
+    expect(r.partitions.every((p) => p.status === 'rewritten')).toBe(true);
+    expect(deltaRead(dir).ids).toEqual(before.ids);
+    const v = await vacuum(t, { retentionHours: 0, force: true });
+    expect(v.files.filter((f) => f.reason === 'untracked')).toHaveLength(orphans);
+    expect(deltaRead(dir).ids).toEqual(before.ids);
   });
 });
