@@ -88,12 +88,12 @@ describe('disaster-recovery drill (primary MinIO -> backup MinIO)', () => {
     expect(report.rtoMs).toBeLessThan(3_600_000);
     // the primary now holds exactly the backed-up versions
     for (const t of report.tables) expect(await (await sites.warehouse.table(t.table))!.version(), t.table).toBe(t.backupVersion);
-  });
+  }, 480_000); // three pipeline days on 2 shared cores
 
   it('running the lost day again brings every table back to its pre-disaster content', async () => {
     await runDay(DATES[2]);
     const after = await fingerprints();
     expect(Object.keys(after).sort()).toEqual(Object.keys(beforeDisaster).sort());
     for (const name of Object.keys(beforeDisaster)) expect(after[name], name).toBe(beforeDisaster[name]);
-  });
+  }, 240_000);
 });
