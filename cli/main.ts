@@ -20,6 +20,8 @@ import { workerCommand } from './commands/worker';
 import { tableCommand } from './commands/table';
 import { backupCommand } from './commands/backup';
 import { drDrillCommand } from './commands/dr-drill';
+import { qualityCommand } from './commands/quality';
+import { quarantineCommand } from './commands/quarantine';
 
 export const COMMANDS: Command[] = [
   startCommand,
@@ -37,6 +39,8 @@ export const COMMANDS: Command[] = [
   tableCommand,
   backupCommand,
   drDrillCommand,
+  qualityCommand,
+  quarantineCommand,
 ];
 
 export function help(): string {

@@ -36,7 +36,7 @@ export interface WorkerOptions {
   /** The real ones come from realWorkerParts() (workers/real.ts); workflow tests pass fakes. */
   activities: Partial<FinanceLakeActivities>;
   /** Runs before connecting; throws to refuse the start (declarations, quality suites). */
-  validate?: () => void;
+  validate?: () => void | Promise<void>;
   /** Runs after the worker stopped (close the shared Engine). */
   close?: () => Promise<void>;
   identity?: string;
@@ -50,7 +50,7 @@ export interface FinanceLakeWorker {
 
 export async function createWorker(opts: WorkerOptions): Promise<FinanceLakeWorker> {
   const { config } = opts;
-  opts.validate?.();
+  await opts.validate?.();
   const connection = opts.connection ?? (await NativeConnection.connect({ address: config.temporal.address }));
   const ownConnection = !opts.connection;
   try {

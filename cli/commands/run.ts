@@ -6,6 +6,7 @@ import { CommandFailed, list, optionalInt, parse, requireDate } from '../args';
 import type { Command } from '../command';
 import { pipelineSummary } from '../format';
 import { connectClient, uiLink } from '../temporal';
+import { reportLines } from './quality';
 
 const usage = 'financelake run --date YYYY-MM-DD [--wait] [--datasets a,b] [--parallel N]';
 
@@ -31,6 +32,7 @@ export const runCommand: Command = {
       if (!values.wait) return 0;
       const result = await handle.result();
       console.log(pipelineSummary(result));
+      for (const line of reportLines(result.tasks)) console.log(line);
       console.log(`${date}: ${result.status}`);
       return result.status === 'succeeded' ? 0 : 1;
     } finally {

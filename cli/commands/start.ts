@@ -20,6 +20,7 @@ import { CommandFailed, optionalInt, parse, checkDate } from '../args';
 import type { Command } from '../command';
 import { pipelineSummary, table } from '../format';
 import { connectClient, uiLink } from '../temporal';
+import { reportLines } from './quality';
 
 const usage = 'financelake start [--s3] [--kafka] [--days 3] [--start 2024-01-01] [--ticks-per-day N] [--transactions-per-day N]';
 
@@ -110,6 +111,7 @@ export const startCommand: Command = {
           const result = await handle.result();
           results.push({ date, result, link: uiLink(config, workflowId, handle.firstExecutionRunId) });
           console.log(pipelineSummary(result));
+          for (const line of reportLines(result.tasks)) console.log(line);
         } catch (e) {
           const msg = e instanceof WorkflowExecutionAlreadyStartedError ? `a run for ${date} is already in progress (${workflowId})` : (e as Error).message;
           results.push({ date, error: msg, link: uiLink(config, workflowId) });
