@@ -1,18 +1,15 @@
 /**
  * Files -> bronze, like Auto Loader: every landing file of the dataset not yet ingested is read
- * as raw text and appended in its own commit, tagged with txn (appId 'files:<dataset>:<path>'),
+ * by DuckDB straight from the file (stage-files.ts) and appended in its own commit, tagged with txn (appId 'files:<dataset>:<path>'),
  * so a re-run or a retried activity skips what already committed. A file or line that cannot be
  * read lands as a raw row with a parse error; nothing here throws on bad input.
  */
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DeltaTable, ObjectInfo, ObjectStore } from '../../lakehouse';
 import type { DatasetDeclaration, FileFormat, FilesSource, TaskContext, TaskInput } from '../types';
-import { parseCsv, parseJsonLines, type RawRecord } from './raw-records';
 import { ident, literal } from './sql';
-import { addCounts, appendToStage, bronzeSelect, createStage, dateInPath, stagedDates } from './stage';
+import { addCounts, bronzeSelect, createStage, dateInPath, stagedDateCounts } from './stage';
+import { insertStaged, stageTextFile, withLocalFile, type StageFileArgs } from './stage-files';
 
 export const FILE_TXN_VERSION = 1;
 
@@ -63,21 +60,18 @@ export async function ingestFiles(
   const stage = `stage_${decl.name}`;
   for (const [n, { info, format }] of pending.entries()) {
     ctx.heartbeat({ taskId: input.taskId, file: info.key, done: n, of: pending.length });
-    await createStage(conn, stage, decl);
-    const fileDate = dateInPath(info.key);
-    const meta = { source: (r: RawRecord) => `${info.key}:${r.line}`, format, fileDate };
-    if (format === 'parquet') {
-      const err = await stageParquet(conn, stage, decl, store, info.key, fileDate);
-      if (err) parseErrors.push(err);
-    } else {
-      const text = new TextDecoder('utf-8').decode(await store.get(info.key));
-      const records = format === 'csv' ? parseCsv(text, info.key) : parseJsonLines(text, info.key);
-      await appendToStage(conn, stage, decl, records, meta);
-      for (const r of records) if (r.parseError && parseErrors.length < 20) parseErrors.push(r.parseError);
-    }
+    await createStage(conn, stage, decl, { withDate: true });
     const now = ctx.now?.() ?? new Date();
-    const dates = await stagedDates(conn, stage, decl, now);
-    const result = await table.write(bronzeSelect(decl, stage, `${input.runId}:${info.key}`, now), {
+    const args = { key: info.key, fileDate: dateInPath(info.key), ingestDate: now.toISOString().slice(0, 10) };
+    await withLocalFile(store, info.key, (local) =>
+      format === 'parquet' ? stageParquet(conn, stage, decl, { ...args, local }) : stageTextFile(conn, stage, decl, format, { ...args, local }),
+    );
+    const dates = await stagedDateCounts(conn, stage);
+    if (parseErrors.length < 20) {
+      const errs = await conn.runAndReadAll(`SELECT _parse_error FROM ${ident(stage)} WHERE _parse_error IS NOT NULL ORDER BY _line LIMIT ${20 - parseErrors.length}`);
+      for (const r of errs.getRowObjectsJS()) parseErrors.push(String(r._parse_error));
+    }
+    const result = await table.write(bronzeSelect(decl, stage, `${input.runId}:${info.key}`, now, { stagedDate: true }), {
       mode: 'append',
       conn,
       txn: { appId: fileAppId(decl.name, info.key), version: FILE_TXN_VERSION },
@@ -104,38 +98,26 @@ export async function ingestFiles(
  * Parquet through DuckDB, every column cast to text and the record kept as JSON. A file DuckDB
  * cannot read (truncated, not Parquet) becomes one raw row carrying the error.
  */
-async function stageParquet(
-  conn: DuckDBConnection,
-  stage: string,
-  decl: DatasetDeclaration,
-  store: ObjectStore,
-  key: string,
-  fileDate: string | undefined,
-): Promise<string | undefined> {
-  let local = store.directPath(key);
-  let tmpDir: string | undefined;
-  if (!local || !path.isAbsolute(local)) {
-    tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'financelake-bronze-'));
-    local = path.join(tmpDir, 'file.parquet');
-    await store.getFile(key, local);
-  }
+async function stageParquet(conn: DuckDBConnection, stage: string, decl: DatasetDeclaration, a: StageFileArgs): Promise<void> {
+  const fileDate = a.fileDate ? literal(a.fileDate) : 'NULL';
   try {
-    const scan = `read_parquet(${literal(local)}, file_row_number = true)`;
+    const scan = `read_parquet(${literal(a.local)}, file_row_number = true)`;
     const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${scan}`);
     const columns = described.getRowObjectsJS().map((r) => String(r.column_name)).filter((c) => c !== 'file_row_number');
     const fields = (decl.sourceFields ?? []).map((f) => f.name);
-    const select = fields.map((f) => (columns.includes(f) ? `CAST(${ident(f)} AS VARCHAR)` : 'NULL'));
+    const select = fields.map((f) => `${columns.includes(f) ? `CAST(${ident(f)} AS VARCHAR)` : 'NULL::VARCHAR'} AS ${ident(f)}`);
     const rawStruct = `to_json({${columns.map((c) => `${literal(c)}: ${ident(c)}`).join(', ')}})::VARCHAR`;
-    await conn.run(
-      `INSERT INTO ${ident(stage)} SELECT ${[...select, rawStruct, 'NULL', `${literal(key + ':')} || (file_row_number + 1)`, 'file_row_number + 1', "'parquet'", fileDate ? literal(fileDate) : 'NULL'].join(', ')} FROM ${scan}`,
+    await insertStaged(
+      conn,
+      stage,
+      decl,
+      `SELECT ${[...select, rawStruct, 'NULL::VARCHAR', `${literal(a.key + ':')} || (file_row_number + 1)`, 'file_row_number + 1', "'parquet'", `${fileDate}::VARCHAR AS _file_date`].join(', ')} FROM ${scan}`,
+      a.ingestDate,
     );
-    return undefined;
   } catch (err) {
-    const message = `${key}: cannot read Parquet (${(err as Error).message.split('\n')[0]})`;
+    const message = `${a.key}: cannot read Parquet (${(err as Error).message.split('\n')[0]})`;
     await conn.run(`DELETE FROM ${ident(stage)}`);
-    await appendToStage(conn, stage, decl, [{ fields: {}, raw: '', line: 0, parseError: message }], { source: () => `${key}:0`, format: 'parquet', fileDate });
-    return message;
-  } finally {
-    if (tmpDir) await fs.rm(tmpDir, { recursive: true, force: true });
+    const nulls = (decl.sourceFields ?? []).map((f) => `NULL::VARCHAR AS ${ident(f.name)}`);
+    await insertStaged(conn, stage, decl, `SELECT ${[...nulls, "''", literal(message), literal(`${a.key}:0`), '0', "'parquet'", `${fileDate}::VARCHAR AS _file_date`].join(', ')}`, a.ingestDate);
   }
 }

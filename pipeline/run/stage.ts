@@ -17,8 +17,9 @@ export interface StageMeta {
 
 const META_COLUMNS = ['_raw VARCHAR', '_parse_error VARCHAR', '_source VARCHAR', '_line BIGINT', '_format VARCHAR', '_file_date VARCHAR'];
 
-export async function createStage(conn: DuckDBConnection, name: string, decl: DatasetDeclaration): Promise<void> {
-  const cols = (decl.sourceFields ?? []).map((f) => `${ident(f.name)} VARCHAR`).concat(META_COLUMNS);
+/** `withDate`: the stage carries each row's business date `_date`, computed once when staged (files). */
+export async function createStage(conn: DuckDBConnection, name: string, decl: DatasetDeclaration, opts: { withDate?: boolean } = {}): Promise<void> {
+  const cols = (decl.sourceFields ?? []).map((f) => `${ident(f.name)} VARCHAR`).concat(META_COLUMNS, opts.withDate ? ['_date DATE'] : []);
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(name)} (${cols.join(', ')})`);
 }
 
@@ -58,14 +59,17 @@ export function businessDateSql(decl: DatasetDeclaration, ingestDate: string): s
   return `coalesce(${fromField}, TRY_CAST(_file_date AS DATE), ${dateLiteral(ingestDate)})`;
 }
 
-/** SELECT of bronze rows from a staged batch (the connection's TimeZone must be UTC). */
-export function bronzeSelect(decl: DatasetDeclaration, stage: string, batchId: string, ingestedAt: Date): string {
+/**
+ * SELECT of bronze rows from a staged batch (the connection's TimeZone must be UTC); `stagedDate`:
+ * take `_date` from the stage (created `withDate`) instead of deriving it again.
+ */
+export function bronzeSelect(decl: DatasetDeclaration, stage: string, batchId: string, ingestedAt: Date, opts: { stagedDate?: boolean } = {}): string {
   const ingestDate = ingestedAt.toISOString().slice(0, 10);
   const fields = (decl.sourceFields ?? []).map((f) => ident(f.name));
   return `SELECT ${[...fields, '_raw', '_parse_error', '_source', '_line', '_format'].join(', ')},
       ${literal(batchId)} AS _batch_id,
       CAST(${literal(ingestedAt.toISOString())} AS TIMESTAMPTZ) AS _ingested_at,
-      ${businessDateSql(decl, ingestDate)} AS _date,
+      ${opts.stagedDate ? '_date' : businessDateSql(decl, ingestDate)} AS _date,
       ${dateLiteral(ingestDate)} AS _ingest_date
     FROM ${ident(stage)}`;
 }
@@ -75,6 +79,12 @@ export async function stagedDates(conn: DuckDBConnection, stage: string, decl: D
   const r = await conn.runAndReadAll(
     `SELECT CAST(${businessDateSql(decl, ingestedAt.toISOString().slice(0, 10))} AS VARCHAR) AS d, count(*) AS n FROM ${ident(stage)} GROUP BY d ORDER BY d`,
   );
+  return Object.fromEntries(r.getRowObjectsJS().map((row) => [String(row.d), Number(row.n)]));
+}
+
+/** Rows per staged `_date` (a stage created `withDate`): a narrow pass, nothing re-parsed. */
+export async function stagedDateCounts(conn: DuckDBConnection, stage: string): Promise<Record<string, number>> {
+  const r = await conn.runAndReadAll(`SELECT CAST(_date AS VARCHAR) AS d, count(*) AS n FROM ${ident(stage)} GROUP BY d ORDER BY d`);
   return Object.fromEntries(r.getRowObjectsJS().map((row) => [String(row.d), Number(row.n)]));
 }
 

@@ -1,0 +1,163 @@
+/**
+ * Landing files -> the bronze stage, read by DuckDB straight from the file (never as one JS
+ * string): CSV and JSON lines are read as text lines with their 1-based line numbers, split and
+ * checked in SQL, so a record that cannot be read stays a raw row with a parse error naming the
+ * file and line, exactly as `parseCsv` / `parseJsonLines` (raw-records.ts, the reference the
+ * tests compare against) would mark it. Each staged row gets its business date `_date` here, once.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { DuckDBConnection } from '@duckdb/node-api';
+import type { ObjectStore } from '../../lakehouse';
+import type { DatasetDeclaration, FileFormat } from '../types';
+import { businessDateSql } from './stage';
+import { ident, literal } from './sql';
+
+export interface StageFileArgs {
+  /** a local path DuckDB can read */
+  local: string;
+  /** the landing key, named in `_source` and in parse errors */
+  key: string;
+  fileDate: string | undefined;
+  /** 'YYYY-MM-DD', the fallback business date */
+  ingestDate: string;
+}
+
+/** A local path for a landing file: the store's own when it is on this disk, else a temp copy (streamed by getFile). */
+export async function withLocalFile<T>(store: ObjectStore, key: string, fn: (local: string) => Promise<T>): Promise<T> {
+  const direct = store.directPath(key);
+  if (direct && path.isAbsolute(direct)) return fn(direct);
+  const tmpDir = await fs.mkdtemp(path.join(os.tmpdir(), 'financelake-bronze-'));
+  try {
+    const local = path.join(tmpDir, path.basename(key) || 'file');
+    await store.getFile(key, local);
+    return await fn(local);
+  } finally {
+    await fs.rm(tmpDir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Inserts `inner` (a SELECT yielding the source fields then _raw, _parse_error, _source, _line,
+ * _format, _file_date) into the stage with its business date.
+ */
+export async function insertStaged(conn: DuckDBConnection, stage: string, decl: DatasetDeclaration, inner: string, ingestDate: string): Promise<void> {
+  await conn.run(`INSERT INTO ${ident(stage)} SELECT *, ${businessDateSql(decl, ingestDate)} AS _date FROM (${inner})`);
+}
+
+const LINES = 't_bronze_lines';
+const RECORDS = 't_bronze_records';
+/** One CSV field at the start of the text or after a comma: quoted (with "" inside) or not. */
+const CSV_FIELD = `(?:^|,)("(?:[^"]|"")*"|[^,]*)`;
+/** A delimiter no text line holds, so each line is one VARCHAR (blank lines come as NULL and keep their number). */
+const NO_DELIM = '\u001f';
+
+/** Physical lines of a text file (BOM and CR of CRLF dropped by DuckDB's reader), numbered from 1. */
+async function readLines(conn: DuckDBConnection, local: string): Promise<void> {
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE ${LINES} AS SELECT row_number() OVER () AS ln, l
+     FROM read_csv(${literal(local)}, columns = {'l': 'VARCHAR'}, header = false, delim = ${literal(NO_DELIM)}, quote = '', escape = '',
+                   auto_detect = false, strict_mode = false, null_padding = false)`,
+  );
+}
+
+const blank = (col: string) => `(${col} IS NULL OR trim(${col}) = '')`;
+const errorText = (key: string, err: string) => `CASE WHEN ${err} IS NOT NULL THEN ${literal(key + ' line ')} || ln || ': ' || ${err} END`;
+
+function fieldCells(line: string): { cells: string[] } {
+  const cells: string[] = [];
+  for (const m of line.matchAll(new RegExp(CSV_FIELD, 'g'))) {
+    const c = m[1];
+    cells.push(c.length >= 2 && c.startsWith('"') && c.endsWith('"') ? c.slice(1, -1).replace(/""/g, '"') : c);
+  }
+  return { cells };
+}
+
+export async function stageCsv(conn: DuckDBConnection, stage: string, decl: DatasetDeclaration, a: StageFileArgs): Promise<void> {
+  await readLines(conn, a.local);
+  try {
+    const quoted = await conn.runAndReadAll(`SELECT coalesce(bool_or(contains(l, '"')), false) AS q FROM ${LINES}`);
+    if (quoted.getRowObjectsJS()[0]?.q) {
+      // A record runs on while a quote is open: a line starts a record when the quotes before it are even.
+      await conn.run(
+        `CREATE OR REPLACE TEMP TABLE ${RECORDS} AS
+         WITH q AS (SELECT ln, l, coalesce(length(l) - length(replace(l, '"', '')), 0) AS nq FROM ${LINES}),
+         c AS (SELECT ln, l, sum(nq) OVER (ORDER BY ln) AS upto, coalesce(sum(nq) OVER (ORDER BY ln ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM q),
+         g AS (SELECT ln, l, upto, sum(CASE WHEN before % 2 = 0 THEN 1 ELSE 0 END) OVER (ORDER BY ln) AS rec FROM c)
+         SELECT min(ln) AS ln, CASE WHEN count(*) = 1 THEN any_value(l) ELSE string_agg(coalesce(l, ''), chr(10) ORDER BY ln) END AS l,
+                max(upto) % 2 = 1 AS unterminated
+         FROM g GROUP BY rec`,
+      );
+    } else {
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${RECORDS} AS SELECT ln, l, false AS unterminated FROM ${LINES}`);
+    }
+    const head = (await conn.runAndReadAll(`SELECT ln, l FROM ${RECORDS} WHERE NOT ${blank('l')} ORDER BY ln LIMIT 1`)).getRowObjectsJS()[0];
+    if (!head) return; // empty file: no records
+    const header = fieldCells(String(head.l)).cells.map((h) => h.trim());
+    const fields = (decl.sourceFields ?? []).map((f) => f.name);
+    const cell = (f: string) => {
+      const k = header.lastIndexOf(f);
+      if (k < 0) return `NULL::VARCHAR AS ${ident(f)}`;
+      // an unquoted empty cell is NULL; a quoted "" is an empty string
+      const c = `cells[${k + 1}]`;
+      return `CASE WHEN err IS NOT NULL OR ${c} = '' THEN NULL WHEN starts_with(${c}, '"') THEN replace(${c}[2:-2], '""', '"') ELSE ${c} END AS ${ident(f)}`;
+    };
+    const countError = `${literal(`expected ${header.length} fields (${header.join(',')}), found `)} || len(cells)`;
+    await insertStaged(
+      conn,
+      stage,
+      decl,
+      `WITH r AS (
+         SELECT ln, l, unterminated, contains(l, '"') AS hasq,
+                CASE WHEN contains(l, '"') THEN regexp_extract_all(l, ${literal(CSV_FIELD)}, 1) ELSE string_split(l, ',') END AS cells
+         FROM ${RECORDS} WHERE ln > ${Number(head.ln)} AND NOT ${blank('l')}
+       ), e AS (
+         SELECT *, CASE WHEN unterminated THEN 'unterminated quoted field'
+                        WHEN hasq AND array_to_string(regexp_extract_all(l, ${literal(CSV_FIELD)}, 0), '') <> l THEN 'text after a closing quote'
+                        WHEN len(cells) <> ${header.length} THEN ${countError} END AS err
+         FROM r
+       )
+       SELECT ${[...fields.map(cell), 'l AS _raw', `${errorText(a.key, 'err')} AS _parse_error`, `${literal(a.key + ':')} || ln AS _source`, 'ln AS _line', "'csv' AS _format", `${a.fileDate ? literal(a.fileDate) : 'NULL'}::VARCHAR AS _file_date`].join(', ')}
+       FROM e`,
+      a.ingestDate,
+    );
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${RECORDS}`);
+    await conn.run(`DROP TABLE IF EXISTS ${LINES}`);
+  }
+}
+
+/** A JSON string literal; outside them, DuckDB's reader takes NaN / Infinity that JSON (and the reference reader) refuses. */
+const JSON_STRING = '"(?:[^"\\\\]|\\\\.)*"';
+const JSON_TYPE_NAME = `CASE json_type(l) WHEN 'ARRAY' THEN 'an array' WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'object' ELSE 'number' END`;
+
+export async function stageJsonLines(conn: DuckDBConnection, stage: string, decl: DatasetDeclaration, a: StageFileArgs): Promise<void> {
+  await readLines(conn, a.local);
+  try {
+    const fields = (decl.sourceFields ?? []).map((f) => f.name);
+    const paths = `[${fields.map((f) => literal(`$.${JSON.stringify(f)}`)).join(', ')}]::VARCHAR[]`;
+    const values = fields.length ? `CASE WHEN err IS NULL THEN json_extract_string(l, ${paths}) END` : 'NULL::VARCHAR[]';
+    await insertStaged(
+      conn,
+      stage,
+      decl,
+      `WITH e AS (
+         SELECT ln, l, CASE WHEN NOT json_valid(l) THEN 'malformed JSON (not valid JSON text)'
+                            WHEN (contains(lower(l), 'nan') OR contains(lower(l), 'inf'))
+                                 AND regexp_matches(regexp_replace(l, ${literal(JSON_STRING)}, '', 'g'), '(?i)nan|inf') THEN 'malformed JSON (NaN or Infinity is not JSON)'
+                            WHEN json_type(l) <> 'OBJECT' THEN 'expected a JSON object, got ' || ${JSON_TYPE_NAME} END AS err
+         FROM ${LINES} WHERE NOT ${blank('l')}
+       ), v AS (SELECT *, ${values} AS vals FROM e)
+       SELECT ${[...fields.map((f, k) => `vals[${k + 1}] AS ${ident(f)}`), 'l AS _raw', `${errorText(a.key, 'err')} AS _parse_error`, `${literal(a.key + ':')} || ln AS _source`, 'ln AS _line', "'jsonl' AS _format", `${a.fileDate ? literal(a.fileDate) : 'NULL'}::VARCHAR AS _file_date`].join(', ')}
+       FROM v`,
+      a.ingestDate,
+    );
+  } finally {
+    await conn.run(`DROP TABLE IF EXISTS ${LINES}`);
+  }
+}
+
+export async function stageTextFile(conn: DuckDBConnection, stage: string, decl: DatasetDeclaration, format: Exclude<FileFormat, 'parquet'>, a: StageFileArgs): Promise<void> {
+  return format === 'csv' ? stageCsv(conn, stage, decl, a) : stageJsonLines(conn, stage, decl, a);
+}

@@ -1,0 +1,105 @@
+/**
+ * Bronze stages CSV and JSON lines in DuckDB straight from the file (stage-files.ts). The JS
+ * readers in raw-records.ts are the reference: for every file of the bad-input corpus and the
+ * tricky cases below, the staged rows must be the reference's records — same count (every record
+ * accounted for), same line, raw text, field values and parse error (JSON errors by their kind).
+ */
+import type { DuckDBConnection } from '@duckdb/node-api';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Engine } from '../../lakehouse';
+import { parseCsv, parseJsonLines } from '../../pipeline/run/raw-records';
+import { createStage } from '../../pipeline/run/stage';
+import { stageTextFile } from '../../pipeline/run/stage-files';
+import type { DatasetDeclaration } from '../../pipeline/types';
+import { newConnection, rowsOf } from './quality-batch';
+
+const DIR = join(__dirname, '..', 'fixtures', 'bad-input');
+const FIELDS = ['transaction_id', 'customer_id', 'ts', 'amount', 'currency', 'a', 'b', 'c', 'd', 'e'];
+const decl = { name: 't', sourceFields: FIELDS.map((name) => ({ name, type: 'string' })), dateFrom: 'ts' } as unknown as DatasetDeclaration;
+
+let engine: Engine;
+let conn: DuckDBConnection;
+const tmp = mkdtempSync(join(tmpdir(), 'stage-files-'));
+beforeAll(async () => {
+  ({ engine, conn } = await newConnection());
+  await conn.run("SET TimeZone = 'UTC'");
+});
+afterAll(async () => {
+  conn?.closeSync();
+  await engine?.close();
+});
+
+/** What the stage holds for a file, as RawRecord-like rows in line order. */
+async function staged(path: string, key: string, format: 'csv' | 'jsonl') {
+  await createStage(conn, 'st', decl, { withDate: true });
+  await stageTextFile(conn, 'st', decl, format, { local: path, key, fileDate: '2024-01-02', ingestDate: '2024-01-05' });
+  const rows = await rowsOf(conn, `SELECT * FROM st ORDER BY _line`);
+  return rows.map((r) => ({
+    line: Number(r._line),
+    raw: r._raw as string,
+    parseError: r._parse_error as string | null,
+    fields: Object.fromEntries(FIELDS.map((f) => [f, (r[f] ?? null) as string | null])),
+    source: r._source as string,
+    date: r._date as string,
+  }));
+}
+
+/**
+ * JSON numbers compare by value: DuckDB writes a JSON number's text its own way ('100.0' for 1e2,
+ * '1e309' where JS says 'Infinity'); silver types both the same.
+ */
+const numeric = (v: string | null, json: boolean) => (json && v !== null && v.trim() !== '' && !Number.isNaN(Number(v)) ? Number(v) : v);
+const normalise = (records: { line: number; raw: string; parseError: string | null; fields: Record<string, string | null> }[], json: boolean) =>
+  records.map((r) => ({ line: r.line, raw: r.raw, parseError: r.parseError, fields: Object.fromEntries(FIELDS.map((f) => [f, numeric(r.fields[f] ?? null, json)])) }));
+/** JSON errors compare by kind: the reference carries V8's wording after "malformed JSON". */
+const kind = (e: string | null) => e?.replace(/malformed JSON .*/, 'malformed JSON');
+
+async function compare(path: string, key: string, format: 'csv' | 'jsonl') {
+  const text = readFileSync(path, 'utf8');
+  const json = format === 'jsonl';
+  const want = normalise(json ? parseJsonLines(text, key) : parseCsv(text, key), json);
+  const got = await staged(path, key, format);
+  expect(got.length).toBe(want.length);
+  expect(got.map((r) => r.source)).toEqual(want.map((r) => `${key}:${r.line}`));
+  expect(normalise(got, json).map((r) => ({ ...r, parseError: kind(r.parseError) }))).toEqual(
+    want.map((r) => ({ ...r, parseError: kind(r.parseError) })),
+  );
+  return got;
+}
+
+const corpus = readdirSync(DIR).filter((f) => /\.(csv|jsonl)$/.test(f));
+
+describe('DuckDB staging of text files matches the reference readers', () => {
+  it.each(corpus)('%s', async (file) => {
+    await compare(join(DIR, file), `landing/${file}`, file.endsWith('.csv') ? 'csv' : 'jsonl');
+  });
+
+  const cases: [string, string, 'csv' | 'jsonl'][] = [
+    ['quoted, BOM, CRLF, empty cells', '\ufeffa,b,c\r\n1,"x, ""y""",\r\n2,"",z\r\n', 'csv'],
+    ['wrong field counts', 'a,b,c\n1,2\n1,2,3,4\n#garbage#\n5,6,7\n', 'csv'],
+    ['multi-line quoted field and blank lines', 'a,b\n\n"two\nlines",1\n\n3,4\n"x\n\ny",5\n', 'csv'],
+    ['unterminated quote', 'a,b\n1,2\n"open,1\n3,4\n', 'csv'],
+    ['text after a closing quote', 'a,b\n"x"y,1\n2,"3"\n', 'csv'],
+    ['a quote inside an unquoted cell', 'a,b\nab"c"d,1\n', 'csv'],
+    ['header only, no newline', 'a,b', 'csv'],
+    ['NaN and Infinity are not JSON, inside strings they are text', '{"a":NaN}\n{"a":-Infinity}\n{"a":"NaN","b":"inf"}\n{"a":1e309,"b":1e2}\n', 'jsonl'],
+    ['JSON kinds', '{"a":1.50,"b":"x","c":null,"d":true,"e":{"k":1}}\n\n{"a":\n[1,2]\n"s"\n7\nnull\n{"b":"é😀"}', 'jsonl'],
+  ];
+  it.each(cases)('%s', async (name, text, format) => {
+    const path = join(tmp, `${name.replace(/\W+/g, '-')}.${format}`);
+    writeFileSync(path, text);
+    await compare(path, 'k', format);
+  });
+
+  it('computes the business date once: from ts, else the file date', async () => {
+    const path = join(tmp, 'dates.csv');
+    writeFileSync(path, 'transaction_id,ts\nT1,2024-01-01T23:30:00-02:00\nT2,not a time\nT3,\n');
+    const got = await staged(path, 'd.csv', 'csv');
+    expect(got.map((r) => r.date)).toEqual(['2024-01-02', '2024-01-02', '2024-01-02']);
+    writeFileSync(path, 'transaction_id,ts\nT1,2023-12-31T10:00:00Z\n');
+    expect((await staged(path, 'd.csv', 'csv')).map((r) => r.date)).toEqual(['2023-12-31']);
+  });
+});
