@@ -37,7 +37,7 @@ export function reportLines(tasks: Pick<TaskSummary, 'taskId' | 'qualityReport'>
 export function openInBrowser(file: string, env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
   if (process.platform === 'linux' && !env.DISPLAY && !env.WAYLAND_DISPLAY) return Promise.resolve(false);
   return new Promise((resolve) => {
-    const child = spawn('xdg-open', [file], { stdio: 'ignore', detached: true });
+    const child = spawn('xdg-open', [file], { stdio: 'ignore', detached: true, env });
     // xdg-open hands over to the browser and exits; one that lingers has found a browser.
     const timer = setTimeout(() => {
       child.unref();
