@@ -2,6 +2,8 @@
  * Turning delivered bytes into raw records without ever throwing on bad input: each record keeps
  * its original text, its line number and, when it cannot be read, a parse error naming the file,
  * the line and what is wrong. Values stay text; typing is silver's job.
+ * Kafka values go through parseJsonRecord. Landing files are staged by DuckDB (stage-files.ts);
+ * parseCsv / parseJsonLines are the reference it is tested against, record for record.
  */
 
 export interface RawRecord {

@@ -48,18 +48,47 @@ export async function insertStaged(conn: DuckDBConnection, stage: string, decl: 
 
 const LINES = 't_bronze_lines';
 const RECORDS = 't_bronze_records';
+const REJECTS = 't_bronze_rejects';
+const REJECT_SCANS = 't_bronze_reject_scans';
 /** One CSV field at the start of the text or after a comma: quoted (with "" inside) or not. */
 const CSV_FIELD = `(?:^|,)("(?:[^"]|"")*"|[^,]*)`;
-/** A delimiter no text line holds, so each line is one VARCHAR (blank lines come as NULL and keep their number). */
-const NO_DELIM = '\u001f';
+/**
+ * A delimiter text lines do not hold (four control characters in a row), so each line is one
+ * VARCHAR; one column keeps blank lines as NULL rows, so row numbers are line numbers.
+ */
+const NO_DELIM = '\u001f\u001e\u001d\u001c';
 
-/** Physical lines of a text file (BOM and CR of CRLF dropped by DuckDB's reader), numbered from 1. */
+/**
+ * Physical lines of a text file, numbered from 1 (BOM and the CR of CRLF dropped by DuckDB's
+ * reader, blank lines as NULL), with `read_err` for a line DuckDB could not read as text
+ * (invalid UTF-8, longer than its 2 MB maximum line size): those come from its rejects table, with the
+ * line as DuckDB saw it, and the numbers of the lines after them are shifted back in place.
+ */
 async function readLines(conn: DuckDBConnection, local: string): Promise<void> {
+  await dropRejects(conn);
   await conn.run(
-    `CREATE OR REPLACE TEMP TABLE ${LINES} AS SELECT row_number() OVER () AS ln, l
+    `CREATE OR REPLACE TEMP TABLE ${LINES} AS SELECT row_number() OVER () AS ln, l, NULL::VARCHAR AS read_err
      FROM read_csv(${literal(local)}, columns = {'l': 'VARCHAR'}, header = false, delim = ${literal(NO_DELIM)}, quote = '', escape = '',
-                   auto_detect = false, strict_mode = false, null_padding = false)`,
+                   auto_detect = false, strict_mode = false, null_padding = false,
+                   store_rejects = true, rejects_table = ${literal(REJECTS)}, rejects_scan = ${literal(REJECT_SCANS)})`,
   );
+  const rejected = Number((await conn.runAndReadAll(`SELECT count(*) AS n FROM ${REJECTS}`)).getRowObjectsJS()[0]?.n ?? 0);
+  if (rejected > 0) {
+    // accepted line k sits after every rejected line r_i (i-th in order) with r_i - i < k
+    await conn.run(
+      `CREATE OR REPLACE TEMP TABLE ${LINES} AS
+       WITH rej AS (SELECT line, arg_min(csv_line, error_type) AS csv_line, min(error_message) AS msg FROM ${REJECTS} GROUP BY line),
+       t AS (SELECT line - row_number() OVER (ORDER BY line) AS t FROM rej)
+       SELECT ln + (SELECT count(*) FROM t WHERE t.t < ln) AS ln, l, read_err FROM ${LINES}
+       UNION ALL SELECT line, csv_line, split_part(msg, chr(10), 1) FROM rej`,
+    );
+  }
+  await dropRejects(conn);
+}
+
+async function dropRejects(conn: DuckDBConnection): Promise<void> {
+  await conn.run(`DROP TABLE IF EXISTS ${REJECTS}`);
+  await conn.run(`DROP TABLE IF EXISTS ${REJECT_SCANS}`);
 }
 
 const blank = (col: string) => `(${col} IS NULL OR trim(${col}) = '')`;
@@ -77,20 +106,21 @@ function fieldCells(line: string): { cells: string[] } {
 export async function stageCsv(conn: DuckDBConnection, stage: string, decl: DatasetDeclaration, a: StageFileArgs): Promise<void> {
   await readLines(conn, a.local);
   try {
-    const quoted = await conn.runAndReadAll(`SELECT coalesce(bool_or(contains(l, '"')), false) AS q FROM ${LINES}`);
-    if (quoted.getRowObjectsJS()[0]?.q) {
+    // Only a line with an odd number of quotes opens or closes a field running over lines; without one (the usual file), a line is a record.
+    const odd = await conn.runAndReadAll(`SELECT coalesce(bool_or(contains(l, '"') AND (length(l) - length(replace(l, '"', ''))) % 2 = 1), false) AS odd FROM ${LINES}`);
+    if (odd.getRowObjectsJS()[0]?.odd) {
       // A record runs on while a quote is open: a line starts a record when the quotes before it are even.
       await conn.run(
         `CREATE OR REPLACE TEMP TABLE ${RECORDS} AS
-         WITH q AS (SELECT ln, l, coalesce(length(l) - length(replace(l, '"', '')), 0) AS nq FROM ${LINES}),
-         c AS (SELECT ln, l, sum(nq) OVER (ORDER BY ln) AS upto, coalesce(sum(nq) OVER (ORDER BY ln ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM q),
-         g AS (SELECT ln, l, upto, sum(CASE WHEN before % 2 = 0 THEN 1 ELSE 0 END) OVER (ORDER BY ln) AS rec FROM c)
+         WITH q AS (SELECT ln, l, read_err, coalesce(length(l) - length(replace(l, '"', '')), 0) AS nq FROM ${LINES}),
+         c AS (SELECT ln, l, read_err, sum(nq) OVER (ORDER BY ln) AS upto, coalesce(sum(nq) OVER (ORDER BY ln ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM q),
+         g AS (SELECT ln, l, read_err, upto, sum(CASE WHEN before % 2 = 0 THEN 1 ELSE 0 END) OVER (ORDER BY ln) AS rec FROM c)
          SELECT min(ln) AS ln, CASE WHEN count(*) = 1 THEN any_value(l) ELSE string_agg(coalesce(l, ''), chr(10) ORDER BY ln) END AS l,
-                max(upto) % 2 = 1 AS unterminated
+                max(upto) % 2 = 1 AS unterminated, min(read_err) AS read_err
          FROM g GROUP BY rec`,
       );
     } else {
-      await conn.run(`CREATE OR REPLACE TEMP TABLE ${RECORDS} AS SELECT ln, l, false AS unterminated FROM ${LINES}`);
+      await conn.run(`CREATE OR REPLACE TEMP TABLE ${RECORDS} AS SELECT ln, l, false AS unterminated, read_err FROM ${LINES}`);
     }
     const head = (await conn.runAndReadAll(`SELECT ln, l FROM ${RECORDS} WHERE NOT ${blank('l')} ORDER BY ln LIMIT 1`)).getRowObjectsJS()[0];
     if (!head) return; // empty file: no records
@@ -109,11 +139,12 @@ export async function stageCsv(conn: DuckDBConnection, stage: string, decl: Data
       stage,
       decl,
       `WITH r AS (
-         SELECT ln, l, unterminated, contains(l, '"') AS hasq,
+         SELECT ln, l, unterminated, read_err, contains(l, '"') AS hasq,
                 CASE WHEN contains(l, '"') THEN regexp_extract_all(l, ${literal(CSV_FIELD)}, 1) ELSE string_split(l, ',') END AS cells
          FROM ${RECORDS} WHERE ln > ${Number(head.ln)} AND NOT ${blank('l')}
        ), e AS (
-         SELECT *, CASE WHEN unterminated THEN 'unterminated quoted field'
+         SELECT *, CASE WHEN read_err IS NOT NULL THEN 'cannot read the line (' || read_err || ')'
+                        WHEN unterminated THEN 'unterminated quoted field'
                         WHEN hasq AND array_to_string(regexp_extract_all(l, ${literal(CSV_FIELD)}, 0), '') <> l THEN 'text after a closing quote'
                         WHEN len(cells) <> ${header.length} THEN ${countError} END AS err
          FROM r
@@ -143,7 +174,8 @@ export async function stageJsonLines(conn: DuckDBConnection, stage: string, decl
       stage,
       decl,
       `WITH e AS (
-         SELECT ln, l, CASE WHEN NOT json_valid(l) THEN 'malformed JSON (not valid JSON text)'
+         SELECT ln, l, CASE WHEN read_err IS NOT NULL THEN 'cannot read the line (' || read_err || ')'
+                            WHEN NOT json_valid(l) THEN 'malformed JSON (not valid JSON text)'
                             WHEN (contains(lower(l), 'nan') OR contains(lower(l), 'inf'))
                                  AND regexp_matches(regexp_replace(l, ${literal(JSON_STRING)}, '', 'g'), '(?i)nan|inf') THEN 'malformed JSON (NaN or Infinity is not JSON)'
                             WHEN json_type(l) <> 'OBJECT' THEN 'expected a JSON object, got ' || ${JSON_TYPE_NAME} END AS err

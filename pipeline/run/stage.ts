@@ -1,6 +1,7 @@
 /**
- * Staging raw records in a DuckDB temp table (through the appender) and the one SELECT that
- * turns a staged batch into bronze rows, so files and Kafka write bronze the same way.
+ * The DuckDB temp table a batch of raw records is staged in (Kafka through the appender, files
+ * by DuckDB itself in stage-files.ts) and the one SELECT that turns a staged batch into bronze
+ * rows, so files and Kafka write bronze the same way.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DatasetDeclaration } from '../types';

@@ -102,4 +102,21 @@ describe('DuckDB staging of text files matches the reference readers', () => {
     writeFileSync(path, 'transaction_id,ts\nT1,2023-12-31T10:00:00Z\n');
     expect((await staged(path, 'd.csv', 'csv')).map((r) => r.date)).toEqual(['2023-12-31']);
   });
+
+  it('a line DuckDB cannot read as text (invalid UTF-8, over its line size) is kept with a read error, later lines keep their numbers', async () => {
+    const path = join(tmp, 'unreadable.csv');
+    const long = 'T3,' + 'z'.repeat(2_100_000);
+    writeFileSync(path, Buffer.concat([Buffer.from('a,b\nT1,1\n'), Buffer.from([0x54, 0x32, 0xff, 0x2c, 0x32, 0x0a]), Buffer.from(`${long}\n\nT4\u001fx,4\nT5,5\n`)]));
+    const got = await staged(path, 'u.csv', 'csv');
+    expect(got.map((r) => [r.line, r.parseError?.replace(/\(.*\)/, '(…)') ?? null])).toEqual([
+      [2, null],
+      [3, 'u.csv line 3: cannot read the line (…)'],
+      [4, 'u.csv line 4: cannot read the line (…)'],
+      [6, null],
+      [7, null],
+    ]);
+    expect(got[1]!.parseError).toMatch(/unicode|utf-?8|encoding/i);
+    expect(got[3]!.raw).toBe('T4\u001fx,4');
+    expect(got.map((r) => r.fields.a)).toEqual(['T1', null, null, 'T4\u001fx', 'T5']);
+  });
 });
