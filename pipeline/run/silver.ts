@@ -9,6 +9,7 @@
  *   6. passed rows replace partition D; failures go to silver.quarantine; metrics recorded.
  * Invariant, checked before anything is written: rows in = passed + quarantined + duplicates.
  */
+import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { duckdbType, type Field } from '../../lakehouse';
 import {
@@ -263,7 +264,8 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
   await recordMetrics(ctx.warehouse, { dataset: decl.name, date, runId: input.runId, outcomes, totals });
   let qualityReport: string | undefined;
   if (ctx.reportDir) {
-    qualityReport = await writeReport(ctx.reportDir, { runId: input.runId, date, datasets: [{ dataset: decl.name, outcomes, ...totals }] });
+    // One file per dataset: the silver tasks of a run share its runId, and would overwrite each other's report.
+    qualityReport = await writeReport(path.join(ctx.reportDir, decl.name), { runId: input.runId, date, datasets: [{ dataset: decl.name, outcomes, ...totals }] });
   }
   return {
     ...totals,

@@ -22,7 +22,7 @@ const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
 /** One writer process (the lakehouse engineer's fixture); one parsed JSON line per attempt. */
 function runWriter(args: string[], env: Record<string, string>): Promise<Array<Record<string, any>>> {
   return new Promise((resolve, reject) => {
-    execFile(TSX, [FIXTURE, ...args], { cwd: ROOT, timeout: 150_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
+    execFile(TSX, [FIXTURE, ...args], { cwd: ROOT, timeout: 400_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`writer ${args.join(' ')} failed: ${err.message}\n${stderr}`));
       resolve(stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)));
     });
@@ -61,7 +61,7 @@ describe('concurrent writer processes on HDFS', () => {
     console.log(`[hdfs] private HDFS up in ${(hdfs.startMs / 1000).toFixed(1)} s`);
   }, 120_000);
 
-  it('8 processes x 25 appends: 200 commits at contiguous versions, every row once, checkpoints readable', { timeout: 150_000 }, async () => {
+  it('8 processes x 25 appends: 200 commits at contiguous versions, every row once, checkpoints readable', { timeout: 420_000 }, async () => {
     const { url, store, table } = await newTable('appends', 'private');
     const WRITERS = 8;
     const EACH = 25;
