@@ -2,6 +2,8 @@
  * Checkpoint Parquet files read and written with DuckDB (the engine side of delta/parquet.ts).
  * The written schema is the spec's classic checkpoint schema: one nullable struct column per
  * action type, add.partitionValues as MAP<string,string>, add.stats as a JSON string.
+ * Reading takes each struct's members flat (whatever members the writer - we, delta-rs, Spark -
+ * put there) and builds the actions directly; add.stats stays a string, parsed only by its readers.
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
@@ -11,6 +13,7 @@ import type { ObjectStore } from '../storage/object-store';
 import type { Action } from '../delta/actions';
 import type { CheckpointIO } from '../delta/parquet';
 import { literal } from '../delta/schema';
+import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Engine } from './duckdb';
 
 const ACTION_COLUMNS = ['txn', 'add', 'remove', 'metaData', 'protocol'] as const;
@@ -25,13 +28,61 @@ export const CHECKPOINT_COLUMNS: Record<(typeof ACTION_COLUMNS)[number], string>
   protocol: 'STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER, readerFeatures VARCHAR[], writerFeatures VARCHAR[])',
 };
 
-/** Drop null members, so a checkpoint row reads like the JSON action it stands for. */
+/** Drop null members, so a nested checkpoint value reads like the JSON it stands for. */
 function compact(v: unknown): unknown {
-  if (v === null || typeof v !== 'object' || Array.isArray(v) || Buffer.isBuffer(v)) return v;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) if (x !== null && x !== undefined) out[k] = x;
   return out;
 }
+
+/** The member of each action whose absence marks a row as not holding that action (Spark writes all-null structs). */
+const KEY_FIELD: Record<(typeof ACTION_COLUMNS)[number], string> = { txn: 'appId', add: 'path', remove: 'path', metaData: 'schemaString', protocol: 'minReaderVersion' };
+/** Members that must be present on the action even when the checkpoint holds null. */
+const DEFAULTS: Partial<Record<(typeof ACTION_COLUMNS)[number], Record<string, () => unknown>>> = {
+  add: { partitionValues: () => ({}) },
+  metaData: { configuration: () => ({}), partitionColumns: () => [] },
+};
+const NUMERIC = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'FLOAT', 'DOUBLE']);
+
+/** One struct member, selected flat as VARCHAR text (or NULL) and decoded back into its JS value. */
+interface Member {
+  name: string;
+  sql: string;
+  /** A VARCHAR member: its text is the value itself, so it could hold the separators of the packed transport. */
+  raw: boolean;
+  decode: (text: string) => unknown;
+}
+
+function member(column: string, name: string, type: string): Member {
+  const x = `"${column}"."${name.replace(/"/g, '""')}"`;
+  // Delta's longs here are sizes, versions and epoch millis: exact as JS numbers.
+  if (NUMERIC.has(type)) return { name, sql: `${x}::VARCHAR`, raw: false, decode: Number };
+  if (type === 'BOOLEAN') return { name, sql: `${x}::VARCHAR`, raw: false, decode: (t) => t === 'true' };
+  if (type === 'VARCHAR') return { name, sql: x, raw: true, decode: (t) => t };
+  // Maps and anything nested: DuckDB's JSON rendering of that one value. Maps (partitionValues)
+  // repeat across files, so each distinct rendering is parsed once and copied.
+  if (type.startsWith('MAP(')) {
+    const parsed = new Map<string, Record<string, unknown>>();
+    return {
+      name,
+      sql: `to_json(${x})::VARCHAR`,
+      raw: false,
+      decode: (t) => {
+        let v = parsed.get(t);
+        if (!v) parsed.set(t, (v = JSON.parse(t) as Record<string, unknown>));
+        return { ...v };
+      },
+    };
+  }
+  return { name, sql: `to_json(${x})::VARCHAR`, raw: false, decode: (t) => compact(JSON.parse(t)) };
+}
+
+// Packed transport: all rows as one string, every member text followed by US, NULL as GS. Control
+// characters never occur in numbers or DuckDB's to_json output; VARCHAR members (path, stats, ...)
+// are checked, and a checkpoint where one holds them is read value by value instead.
+const SEP = '\x1f';
+const NULL = '\x1d';
 
 export class DuckDBCheckpointIO implements CheckpointIO {
   constructor(private readonly engine: Engine) {}
@@ -52,34 +103,19 @@ export class DuckDBCheckpointIO implements CheckpointIO {
       }
       const conn = await this.engine.connect();
       try {
-        const files = `[${local.map(literal).join(', ')}]`;
-        const cols = await this.engine.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${files}, union_by_name=true)`, conn);
+        const source = `read_parquet([${local.map(literal).join(', ')}], union_by_name=true)`;
+        const cols = await this.engine.all<{ column_name: string }>(`DESCRIBE SELECT * FROM ${source}`, conn);
         const present = ACTION_COLUMNS.filter((c) => cols.some((x) => x.column_name === c));
         if (!present.includes('add') || !present.includes('metaData') || !present.includes('protocol')) {
           throw new Error(`not a checkpoint: columns ${cols.map((c) => c.column_name).join(', ')}`);
         }
-        // DuckDB renders the actions as one JSON array and V8 parses it once: much faster than
-        // converting nested DuckDB values (or many small strings) row by row.
-        const cases = present.map((c) => `WHEN "${c}" IS NOT NULL THEN '{"${c}":' || to_json("${c}")::VARCHAR || '}'`).join(' ');
-        const reader = await conn.runAndReadAll(`SELECT '[' || coalesce(string_agg(CASE ${cases} END, ','), '') || ']' AS actions FROM read_parquet(${files}, union_by_name=true)`);
-        const parsed = JSON.parse(String(reader.getRows()[0][0])) as Array<Record<string, unknown>>;
+        // Each action column is read flat, member by member, and the actions are built straight
+        // from the column vectors: no JSON round trip for the (many) add rows. add.stats stays the
+        // JSON string the log carries; readers parse it only where they need it (parseStats).
         const actions: Action[] = [];
-        for (const row of parsed) {
-          const c = Object.keys(row)[0] as (typeof ACTION_COLUMNS)[number];
-          const body = compact(row[c]) as Record<string, unknown>;
-          if (c === 'add' || c === 'remove') {
-            if (typeof body.path !== 'string') continue; // Spark writes all-null structs in some rows
-            if (c === 'add' && !body.partitionValues) body.partitionValues = {};
-          }
-          if (c === 'metaData') {
-            if (typeof body.schemaString !== 'string') continue;
-            if (!body.configuration) body.configuration = {};
-            if (!body.partitionColumns) body.partitionColumns = [];
-            if (body.format && typeof body.format === 'object') body.format = compact(body.format);
-          }
-          if (c === 'txn' && typeof body.appId !== 'string') continue;
-          if (c === 'protocol' && typeof body.minReaderVersion !== 'number') continue;
-          actions.push({ [c]: body } as Action);
+        for (const c of ['protocol', 'metaData', 'txn', 'add', 'remove'] as const) {
+          if (!present.includes(c)) continue;
+          for (const body of await this.readAction(conn, source, c)) actions.push({ [c]: body } as Action);
         }
         return actions;
       } finally {
@@ -88,6 +124,57 @@ export class DuckDBCheckpointIO implements CheckpointIO {
     } finally {
       await Promise.all(temps.map((t) => fs.rm(t, { force: true })));
     }
+  }
+
+  private async readAction(conn: DuckDBConnection, source: string, c: (typeof ACTION_COLUMNS)[number]): Promise<Record<string, unknown>[]> {
+    const fields = await this.engine.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT unnest("${c}") FROM ${source}`, conn);
+    const key = KEY_FIELD[c];
+    if (!fields.some((f) => f.column_name === key)) return [];
+    // *_parsed members (delta-rs/Spark) duplicate stats/partitionValues typed; the string forms are the contract.
+    const members = fields.filter((f) => !f.column_name.endsWith('_parsed')).map((f) => member(c, f.column_name, f.column_type));
+    const where = `WHERE "${c}"."${key}" IS NOT NULL`;
+    // Member i of row r is texts[r * members.length + i].
+    const texts = (await this.packedTexts(conn, source, members, where)) ?? (await this.vectorTexts(conn, source, members, where));
+    const m = members.length;
+    const rows = texts.length / m;
+    const defaults = Object.entries(DEFAULTS[c] ?? {});
+    const out: Record<string, unknown>[] = new Array(rows);
+    for (let r = 0; r < rows; r++) {
+      const body: Record<string, unknown> = {};
+      for (let i = 0; i < m; i++) {
+        const t = texts[r * m + i];
+        if (t !== null) body[members[i].name] = members[i].decode(t);
+      }
+      for (const [k, d] of defaults) if (body[k] === undefined) body[k] = d();
+      out[r] = body;
+    }
+    return out;
+  }
+
+  /**
+   * Every row's member texts through one string: DuckDB concatenates, V8 splits once, which is much
+   * faster than converting DuckDB values one by one. Undefined when a VARCHAR value holds a separator.
+   */
+  private async packedTexts(conn: DuckDBConnection, source: string, members: Member[], where: string): Promise<(string | null)[] | undefined> {
+    const chr = (ch: string): string => `chr(${ch.charCodeAt(0)})`;
+    const row = members.map((m) => `coalesce(${m.sql}, ${chr(NULL)}) || ${chr(SEP)}`).join(' || ');
+    const raw = members.filter((m) => m.raw).flatMap((m) => [SEP, NULL].map((ch) => `contains(${m.sql}, ${chr(ch)})`));
+    const clash = raw.length ? `coalesce(bool_or(${raw.join(' OR ')}), false)` : 'false';
+    const reader = await conn.runAndReadAll(`SELECT string_agg(${row}, ''), ${clash}, count(*)::VARCHAR FROM ${source} ${where}`);
+    const [packed, clashes, count] = reader.getRows()[0] as [string | null, boolean, string];
+    if (clashes) return undefined;
+    if (packed === null) return [];
+    const texts: (string | null)[] = packed.split(SEP);
+    texts.pop(); // after the last separator
+    if (texts.length !== Number(count) * members.length) return undefined;
+    for (let i = 0; i < texts.length; i++) if (texts[i] === NULL) texts[i] = null;
+    return texts;
+  }
+
+  /** The same texts value by value: the exact path for checkpoints whose strings hold control characters. */
+  private async vectorTexts(conn: DuckDBConnection, source: string, members: Member[], where: string): Promise<(string | null)[]> {
+    const reader = await conn.runAndReadAll(`SELECT ${members.map((m) => m.sql).join(', ')} FROM ${source} ${where}`);
+    return (reader.getRows() as (string | null)[][]).flat();
   }
 
   async writeCheckpoint(store: ObjectStore, key: string, actions: Action[]): Promise<{ sizeInBytes: number }> {
