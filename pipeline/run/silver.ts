@@ -74,7 +74,8 @@ function typingSql(decl: DatasetDeclaration, date: string, batch: string): strin
   }
   if (!(decl.sourceFields ?? []).some((f) => f.name === dateCol)) cols.push(`${dateLiteral(date)} AS ${ident(dateCol)}`);
   const errList = errors.length ? `list_filter([${errors.join(', ')}], x -> x IS NOT NULL)` : 'CAST([] AS VARCHAR[])';
-  return `SELECT _row_id, _raw, _source, _parse_error, _format, ${cols.join(', ')}, ${errList} AS _cast_errors FROM ${batch}`;
+  // _source stays in s_batch: only the quarantine needs it, and it joins s_batch back
+  return `SELECT _row_id, _raw, _parse_error, _format, ${cols.join(', ')}, ${errList} AS _cast_errors FROM ${batch}`;
 }
 
 async function scalar(conn: DuckDBConnection, sql: string): Promise<number> {
@@ -210,12 +211,13 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
   const duplicates = await scalar(conn, 'SELECT count(*) FROM s_dups');
 
   // 5. the suite over everything readable that is not a duplicate
-  await conn.run('CREATE OR REPLACE TEMP TABLE s_eval AS SELECT * FROM s_rows WHERE _row_id NOT IN (SELECT _row_id FROM s_dups)');
+  // the suite reads s_rows itself: deleting the duplicates marks them, where a filtered copy would rewrite every _raw
+  if (duplicates > 0) await conn.run('DELETE FROM s_rows WHERE _row_id IN (SELECT _row_id FROM s_dups)');
   ctx.heartbeat({ taskId: input.taskId, stage: 'quality', rowsIn });
   const result = await evaluate({
     conn,
     suite,
-    batchView: 's_eval',
+    batchView: 's_rows',
     existingView,
     referenceViews: refs,
     // freshness is judged at the end of the partition day, so backfills are judged like live runs
@@ -234,7 +236,11 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
      FROM f JOIN s_batch b ON b._row_id = f._row_id
      GROUP BY b._row_id, b._raw, b._source`,
   );
-  await conn.run(`CREATE OR REPLACE TEMP TABLE s_passed AS SELECT * FROM ${result.passedView} WHERE _row_id NOT IN (SELECT _row_id FROM s_pre_rows)`);
+  // only the silver columns, already cast: the write scans this as is, and _raw is not copied again
+  const select = decl.schema.map((f) => `CAST(${ident(f.name)} AS ${duckdbType(f.type)}) AS ${ident(f.name)}`).join(', ');
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE s_passed AS SELECT ${select} FROM ${result.passedView} WHERE _row_id NOT IN (SELECT _row_id FROM s_pre_rows)`,
+  );
   const passed = await scalar(conn, 'SELECT count(*) FROM s_passed');
   const quarantined = await scalar(conn, 'SELECT count(*) FROM s_fail');
   const outcomes = [...(await preOutcomes(conn, rowsIn)), ...result.outcomes];
@@ -252,8 +258,7 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
 
   // 6. write: the partition is replaced, so a re-run leaves the same rows
   ctx.heartbeat({ taskId: input.taskId, stage: 'write', passed });
-  const select = decl.schema.map((f) => `CAST(${ident(f.name)} AS ${duckdbType(f.type)}) AS ${ident(f.name)}`).join(', ');
-  const write = await silver.write(`SELECT ${select} FROM s_passed`, {
+  const write = await silver.write('SELECT * FROM s_passed', {
     replaceWhere: `${dateCol} = ${literal(date)}`,
     conn,
     operation: 'WRITE',
