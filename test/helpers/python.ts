@@ -2,7 +2,7 @@
  * Runs the delta-rs interop script (test/integration/fixtures/delta_interop.py) with the
  * project's Python venv (.infra/venv, which has deltalake and pyarrow), returning its JSON.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { ROOT } from './lakehouse';
@@ -26,16 +26,52 @@ function s3Env(): Record<string, string> {
   return env;
 }
 
-export function deltaRs<T = any>(...args: string[]): Promise<T> {
+/**
+ * Under heavy machine load the delta-rs Python process has been seen to abort in its native
+ * runtime ("terminate called without an active exception"). That crash, and only that, is
+ * retried: a wrong answer or a Python error still fails the test.
+ */
+const NATIVE_ABORT_ATTEMPTS = 3;
+function nativeAbort(err: { signal?: string | null; stderr?: unknown }): boolean {
+  return err.signal === 'SIGABRT' || /terminate called/.test(String(err.stderr ?? ''));
+}
+
+/** Runs a Python snippet with the venv's interpreter (deltalake, pyarrow) and returns its trimmed stdout. */
+export function runPython(script: string, env: Record<string, string> = {}): string {
   requirePython();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return execFileSync(PYTHON, ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }).trim();
+    } catch (err) {
+      if (!nativeAbort(err as { signal?: string; stderr?: unknown }) || attempt >= NATIVE_ABORT_ATTEMPTS) throw err;
+    }
+  }
+}
+
+function runInteropOnce(args: string[]): Promise<{ stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     execFile(PYTHON, [SCRIPT, ...args], { timeout: 120_000, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...s3Env() } }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`delta-rs ${args.join(' ')} failed: ${err.message}\n${stderr}`));
-      try {
-        resolve(JSON.parse(stdout) as T);
-      } catch (e) {
-        reject(new Error(`delta-rs ${args.join(' ')} printed no JSON: ${(e as Error).message}\n${stdout.slice(0, 500)}\n${stderr}`));
-      }
+      if (err) return reject(Object.assign(err, { stderr }));
+      resolve({ stdout, stderr });
     });
   });
+}
+
+export async function deltaRs<T = any>(...args: string[]): Promise<T> {
+  requirePython();
+  for (let attempt = 1; ; attempt++) {
+    let out: { stdout: string; stderr: string };
+    try {
+      out = await runInteropOnce(args);
+    } catch (err) {
+      const e = err as Error & { signal?: string; stderr?: string };
+      if (nativeAbort(e) && attempt < NATIVE_ABORT_ATTEMPTS) continue;
+      throw new Error(`delta-rs ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}`);
+    }
+    try {
+      return JSON.parse(out.stdout) as T;
+    } catch (e) {
+      throw new Error(`delta-rs ${args.join(' ')} printed no JSON: ${(e as Error).message}\n${out.stdout.slice(0, 500)}\n${out.stderr}`);
+    }
+  }
 }

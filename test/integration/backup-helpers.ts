@@ -3,14 +3,12 @@
  * and a backup location on the second MinIO (the backup site), each under a unique prefix
  * that is emptied afterwards, and delta-rs reads over S3 as the independent reader.
  */
-import { execFileSync } from 'node:child_process';
-import path from 'node:path';
+import { runPython } from '../helpers/python';
 import { Engine, Warehouse } from '../../lakehouse';
 import { S3Store, type S3Options } from '../../lakehouse/storage';
 import { stackConfig, uniqueName } from '../helpers/stack';
 import { EXTENSION_DIR } from '../helpers/lakehouse';
 
-export const PY = path.resolve(__dirname, '../../.infra/venv/bin/python');
 
 export function s3(site: 'main' | 'backup'): S3Options & { useSsl: boolean } {
   const c = site === 'main' ? stackConfig().s3 : stackConfig().backupS3;
@@ -67,22 +65,8 @@ print(json.dumps({'version': t.version(), 'rows': len(ids), 'ids': ids}))
   return JSON.parse(runPython(script));
 }
 
-/**
- * Runs a delta-rs script. Under heavy machine load the Python process has been seen to abort
- * in its native runtime ("terminate called without an active exception"): that crash, and
- * only that, is retried — a wrong answer or a Python error still fails the test.
- */
-export function runPython(script: string): string {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return execFileSync(PY, ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-    } catch (err) {
-      const e = err as { stderr?: string; signal?: string };
-      const crashed = e.signal === 'SIGABRT' || /terminate called/.test(String(e.stderr ?? ''));
-      if (!crashed || attempt >= 3) throw err;
-    }
-  }
-}
+/** Runs a delta-rs script (test/helpers/python.ts retries only a native abort under load). */
+export { runPython };
 
 export const TRADES = {
   fields: [

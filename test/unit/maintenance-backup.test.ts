@@ -3,7 +3,7 @@
  * writer): incremental copies, a consistent image after an interrupted run, verify naming a
  * damaged file, restore at a version and over a damaged table, retention selection.
  */
-import { execFileSync } from 'node:child_process';
+import { runPython } from '../helpers/python';
 import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,21 +12,11 @@ import { LocalStore } from '../../lakehouse/storage/local';
 import { isDataKey } from '../../lakehouse/backup/log-files';
 import { applyRetention, backupTable, backupWarehouse, listManifests, restoreFromBackup, selectRetained, verifyBackup, type BackupManifest } from '../../lakehouse/backup';
 
-const PY = path.resolve(__dirname, '../../.infra/venv/bin/python');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fl-backup-unit-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/** delta-rs via Python; a native abort under heavy load ("terminate called ...") is retried, nothing else. */
-function py(script: string): string {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return execFileSync(PY, ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-    } catch (err) {
-      const e = err as { stderr?: string; signal?: string };
-      if (!(e.signal === 'SIGABRT' || /terminate called/.test(String(e.stderr ?? ''))) || attempt >= 3) throw err;
-    }
-  }
-}
+/** delta-rs via Python (test/helpers/python.ts retries only a native abort under load). */
+const py = (script: string): string => runPython(script);
 
 /** Appends rows [from, to) to a delta-rs table (one commit per call). */
 function deltaAppend(dir: string, from: number, to: number): void {

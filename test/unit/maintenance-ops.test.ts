@@ -3,7 +3,8 @@
  * our analyze/optimize/zorder/vacuum/restore/log cleanup run on them, and delta-rs must read
  * the result with the same rows at every step.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { runPython } from '../helpers/python';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,7 +16,6 @@ import { writeCheckpoint } from '../../lakehouse/delta/checkpoint';
 import { LocalStore } from '../../lakehouse/storage/local';
 import { analyze, cleanupExpiredLogs, filesForPredicate, optimize, restoreTable, vacuum, zorder, type TableHandle } from '../../lakehouse/maintenance';
 
-const PY = path.resolve(__dirname, '../../.infra/venv/bin/python');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fl-maint-unit-'));
 let engine: Engine;
 beforeAll(async () => {
@@ -26,17 +26,8 @@ afterAll(async () => {
   rmSync(tmp, { recursive: true, force: true });
 });
 
-/** delta-rs via Python; a native abort under heavy load ("terminate called ...") is retried, nothing else. */
-function py(script: string): string {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return execFileSync(PY, ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-    } catch (err) {
-      const e = err as { stderr?: string; signal?: string };
-      if (!(e.signal === 'SIGABRT' || /terminate called/.test(String(e.stderr ?? ''))) || attempt >= 3) throw err;
-    }
-  }
-}
+/** delta-rs via Python (test/helpers/python.ts retries only a native abort under load). */
+const py = (script: string): string => runPython(script);
 
 /** `n` appends of `per` rows each (ids from `from`), partitioned by day d0/d1, x/y pseudo-random. */
 function deltaAppends(dir: string, from: number, n: number, per: number): void {
