@@ -1,15 +1,17 @@
 /**
- * Kafka -> bronze against the real broker (127.0.0.1:9092, brought up by the global setup):
+ * Kafka -> bronze against the real broker (the config's, 127.0.0.1:9092 by default, brought up by the global setup):
  * exactly once through txn offsets in the bronze table, across re-runs and a crash between
  * commits. Each run uses its own topic so parallel suites do not see each other's messages.
  */
 import { Kafka, logLevel } from 'kafkajs';
+import { loadConfig } from '../../config/env';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTicks, partitionAppId, produceTicks, runTask } from '../../pipeline';
 import { cleanupDirs } from '../helpers/lakehouse';
 import { pipelineEnv, type PipelineEnv } from '../helpers/pipeline';
 
-const BROKERS = [process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'];
+// The stack's broker as the config names it (KAFKA_BROKERS or KAFKA_PORT), so a CI stack on other ports is used.
+const BROKERS = loadConfig().kafka.brokers;
 const TOPIC = `pipeline-test.ticks.${process.pid}.${Date.now()}`;
 const D1 = '2024-04-01';
 const D2 = '2024-04-02';
