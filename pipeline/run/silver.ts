@@ -108,7 +108,7 @@ async function preOutcomes(conn: DuckDBConnection, evaluated: number): Promise<E
 }
 
 /**
- * Steps 2-3 over the numbered raw rows in temp table `s_batch`: typing into `s_typed`, the
+ * Steps 2-3 over the numbered raw rows in temp table `s_batch`: typing as view `s_typed`, the
  * references registered as views, the declaration's transform into `s_rows` (one row per
  * readable input), and the failures found before the suite into `s_pre` / `s_pre_rows`.
  * Shared by the silver run and the quarantine replay.
@@ -120,7 +120,9 @@ export async function typeBatch(
   conn: DuckDBConnection,
 ): Promise<{ refs: Record<string, string>; readVersions: Record<string, number>; suite: QualitySuite }> {
   const bronzeId = `bronze.${decl.name}`;
-  await conn.run(`CREATE OR REPLACE TEMP TABLE s_typed AS ${typingSql(decl, date, 's_batch')}`);
+  // a view, not a copy of the batch: the transform materialises the typed rows once (s_rows), and the
+  // other readers (counts, cast errors, JSON Schema) need only a few of its columns
+  await conn.run(`CREATE OR REPLACE TEMP VIEW s_typed AS ${typingSql(decl, date, 's_batch')}`);
   const refs: Record<string, string> = {};
   const readVersions: Record<string, number> = {};
   const referenced = new Set(decl.reads.filter((r) => r !== bronzeId));
