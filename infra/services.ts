@@ -76,7 +76,7 @@ export interface ServiceSpec {
 
 const HOST = '127.0.0.1';
 
-// The clients load on first use: `infra status` or `up minio` need not load all three SDKs.
+// The clients load on first use: `infra status` or `up minio` need not load every SDK.
 const temporalClient = () => import('@temporalio/client');
 const kafkajs = () => import('kafkajs');
 
