@@ -23,7 +23,10 @@ export interface EngineOptions {
   /** Bounded local cache for stores DuckDB cannot reach (HDFS). */
   cacheDir?: string;
   cacheMaxBytes?: number;
-  /** DuckDB's preserve_insertion_order (default true); false lets big writes stream with less memory. */
+  /**
+   * DuckDB's preserve_insertion_order (default true); false lets big writes stream with less memory.
+   * Database-wide: only for an engine whose every query is order-free (never the worker's shared one).
+   */
   preserveInsertionOrder?: boolean;
 }
 

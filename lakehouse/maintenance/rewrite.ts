@@ -84,8 +84,8 @@ export async function rewriteFiles(table: DeltaTable, snapshot: Snapshot, partit
   try {
     const source = await filesQuery(table, snapshot, files, conn);
     if (!opts.zorder) {
-      // Bin-packing keeps no order: let DuckDB read and write the small files in parallel.
-      await table.engine.run('SET preserve_insertion_order = false', conn);
+      // preserve_insertion_order stays on: in DuckDB it is a database-wide setting, and the
+      // pipeline's activities in the same worker number landing-file lines by insertion order.
       written.push(await writeFiles(table.engine, { ...base, query: source }));
     } else {
       await table.engine.run(`CREATE OR REPLACE TEMP TABLE __zorder AS ${mortonOrderSql(source, opts.zorder.columns, snapshot.schema)}`, conn);

@@ -112,6 +112,9 @@ describe('maintenance on a delta-rs table (local disk)', () => {
     const again = await optimize(t, { targetFileSize: 1024 * 1024 });
     expect(again.partitions).toHaveLength(0);
     expect((await t.snapshot()).version).toBe(snap.version);
+    // The worker's engine is shared with the pipeline, which numbers landing-file lines by insertion order.
+    const [setting] = await engine.all<{ v: unknown }>("SELECT current_setting('preserve_insertion_order') AS v");
+    expect(String(setting.v)).toBe('true');
   });
 
   it('restore brings back the pre-optimize file set in a new commit', async () => {
