@@ -36,9 +36,16 @@ function nativeAbort(err: { signal?: string | null; stderr?: unknown }): boolean
   return err.signal === 'SIGABRT' || /terminate called/.test(String(err.stderr ?? ''));
 }
 
+/**
+ * delta-rs's runtime can abort in interpreter teardown after the script's work is done:
+ * a snippet that finishes flushes and exits without the teardown (an exception still exits 1).
+ */
+const EXIT_WITHOUT_TEARDOWN = '\nimport os as _os, sys as _sys\n_sys.stdout.flush()\n_sys.stderr.flush()\n_os._exit(0)\n';
+
 /** Runs a Python snippet with the venv's interpreter (deltalake, pyarrow) and returns its trimmed stdout. */
 export function runPython(script: string, env: Record<string, string> = {}): string {
   requirePython();
+  script += EXIT_WITHOUT_TEARDOWN;
   for (let attempt = 1; ; attempt++) {
     try {
       return execFileSync(PYTHON, ['-c', script], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }).trim();
