@@ -25,7 +25,7 @@ export {
   type HistoryEntry,
   type ScanMetrics,
 } from './table';
-export { type DeltaType, type Field, type TableDefinition, SchemaError, schemaToJson, schemaFromJson, duckdbType } from './delta/schema';
+export { type DeltaType, type Field, type TableDefinition, SchemaError, schemaToJson, schemaFromJson, duckdbType, isDeltaType } from './delta/schema';
 export { FilePredicate, parsePredicate, toSql, PredicateError, type Expr } from './delta/predicate';
 
 // Low-level pieces for maintenance (optimize, vacuum, restore) and backup.

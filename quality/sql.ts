@@ -1,4 +1,5 @@
 /** SQL text helpers shared by quality/ modules. */
+import { duckdbType, isDeltaType } from '../lakehouse';
 
 export function ident(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
@@ -20,36 +21,9 @@ export function typedLit(value: string | number, type: string): string {
 /** DuckDB type for a Delta type name; DuckDB type names pass through unchanged. */
 export function duckType(type: string): string {
   const t = type.trim();
-  const dec = /^decimal\(\s*(\d+)\s*,\s*(\d+)\s*\)$/i.exec(t);
-  if (dec) return `DECIMAL(${dec[1]},${dec[2]})`;
-  switch (t) {
-    case 'string':
-      return 'VARCHAR';
-    case 'long':
-      return 'BIGINT';
-    case 'integer':
-      return 'INTEGER';
-    case 'short':
-      return 'SMALLINT';
-    case 'byte':
-      return 'TINYINT';
-    case 'double':
-      return 'DOUBLE';
-    case 'float':
-      return 'FLOAT';
-    case 'boolean':
-      return 'BOOLEAN';
-    case 'date':
-      return 'DATE';
-    case 'timestamp':
-      return 'TIMESTAMPTZ';
-    case 'timestamp_ntz':
-      return 'TIMESTAMP';
-    case 'binary':
-      return 'BLOB';
-    default:
-      return t;
-  }
+  // Delta names are lower case (decimal spelled in any case); anything else is already DuckDB's.
+  const delta = t.replace(/^decimal/i, 'decimal');
+  return isDeltaType(delta) ? duckdbType(delta) : t;
 }
 
 export type TypeClass = 'numeric' | 'temporal' | 'string' | 'boolean' | 'other';
