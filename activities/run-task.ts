@@ -48,7 +48,7 @@ export async function runTask(input: RunTaskInput): Promise<RunTaskResult> {
       },
       input,
     );
-    return result as RunTaskResult;
+    return result;
   } catch (e) {
     throw toTemporalFailure(e);
   } finally {

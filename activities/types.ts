@@ -3,6 +3,7 @@
  * code can `import type` it without pulling Node APIs into the deterministic sandbox.
  */
 import type { Dag, TaskLayer, TaskState } from '../pipeline/dag';
+import type { TaskResult } from '../pipeline/types';
 
 export interface RunTaskInput {
   taskId: string; // '<layer>.<dataset>'
@@ -10,23 +11,8 @@ export interface RunTaskInput {
   runId: string;
 }
 
-/** pipeline's TaskResult, as it crosses the activity boundary (JSON). */
-export interface RunTaskResult {
-  taskId: string;
-  dataset: string;
-  layer: TaskLayer;
-  date: string;
-  rowsIn: number;
-  rowsOut: number;
-  quarantined: number;
-  duplicates: number;
-  invariantOk: boolean;
-  tableVersion?: number;
-  committed: boolean;
-  durationMs: number;
-  qualityReport?: string;
-  details?: Record<string, unknown>;
-}
+/** pipeline's TaskResult, as it crosses the activity boundary (JSON); a type-only import, erased from workflow bundles. */
+export type RunTaskResult = TaskResult;
 
 /** One task's outcome in a run summary. */
 export interface TaskSummary {
