@@ -32,6 +32,14 @@ export function requireDate(value: string | undefined, flag: string, usage: stri
   return checkDate(value, flag, usage);
 }
 
+/** --from and --to, both required, in order. */
+export function requireDateRange(values: { from?: string; to?: string }, usage: string): { from: string; to: string } {
+  const from = requireDate(values.from, 'from', usage);
+  const to = requireDate(values.to, 'to', usage);
+  if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`, usage);
+  return { from, to };
+}
+
 export function checkDate(value: string, flag: string, usage: string): string {
   const d = new Date(`${value}T00:00:00Z`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value) {

@@ -1,7 +1,7 @@
 import { loadConfig } from '../../config/env';
 import { backfill } from '../../workflows';
 import { dateRange } from '../../workflows/dates';
-import { UsageError, list, optionalInt, parse, requireDate } from '../args';
+import { list, optionalInt, parse, requireDateRange } from '../args';
 import type { Command } from '../command';
 import { connectClient, uiLink } from '../temporal';
 
@@ -13,9 +13,7 @@ export const backfillCommand: Command = {
   usage,
   async run(argv) {
     const { values } = parse(argv, { from: { type: 'string' }, to: { type: 'string' }, concurrency: { type: 'string' }, datasets: { type: 'string' }, wait: { type: 'boolean' } }, usage);
-    const from = requireDate(values.from, 'from', usage);
-    const to = requireDate(values.to, 'to', usage);
-    if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`, usage);
+    const { from, to } = requireDateRange(values, usage);
     const concurrency = optionalInt(values.concurrency, 'concurrency', usage, 1, 64);
     const config = loadConfig();
     const { client, close } = await connectClient(config);

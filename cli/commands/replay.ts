@@ -1,6 +1,6 @@
 import { loadConfig } from '../../config/env';
 import { replayFailed } from '../../workflows';
-import { UsageError, optionalInt, parse, requireDate } from '../args';
+import { UsageError, optionalInt, parse, requireDateRange } from '../args';
 import type { Command } from '../command';
 import { connectClient, uiLink } from '../temporal';
 
@@ -13,9 +13,7 @@ export const replayCommand: Command = {
   async run(argv) {
     const { values } = parse(argv, { failed: { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' }, concurrency: { type: 'string' }, 'no-wait': { type: 'boolean' } }, usage);
     if (!values.failed) throw new UsageError('replay needs --failed (the only replay mode: failed and skipped tasks)', usage);
-    const from = requireDate(values.from, 'from', usage);
-    const to = requireDate(values.to, 'to', usage);
-    if (from > to) throw new UsageError(`--from ${from} is after --to ${to}`, usage);
+    const { from, to } = requireDateRange(values, usage);
     const concurrency = optionalInt(values.concurrency, 'concurrency', usage, 1, 64);
     const config = loadConfig();
     const { client, close } = await connectClient(config);
