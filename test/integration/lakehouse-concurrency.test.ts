@@ -2,24 +2,12 @@
  * Concurrency across separate processes on MinIO: put-if-absent commits never lose or
  * duplicate a commit, and overlapping replaceWhere writers get exactly one winner per round.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeltaTable, openStore, readLog, type Engine, type ObjectStore } from '../../lakehouse';
-import { ROOT, testEngine } from '../helpers/lakehouse';
+import { createConcurrentTable, runLakehouseWriter, testEngine } from '../helpers/lakehouse';
 import { disposeStores, freshLocation, s3Options } from '../helpers/stores';
 
-const FIXTURE = path.join(__dirname, 'fixtures', 'lakehouse-writer.ts');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
-
-function runWriter(args: string[]): Promise<Array<Record<string, any>>> {
-  return new Promise((resolve, reject) => {
-    execFile(TSX, [FIXTURE, ...args], { cwd: ROOT, timeout: 180_000, env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`writer ${args.join(' ')} failed: ${err.message}\n${stderr}`));
-      resolve(stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)));
-    });
-  });
-}
+const runWriter = (args: string[]) => runLakehouseWriter(args, { timeoutMs: 180_000, env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
 
 let engine: Engine;
 beforeAll(async () => {
@@ -33,12 +21,7 @@ afterAll(async () => {
 async function newTable(label: string): Promise<{ url: string; store: ObjectStore; table: DeltaTable }> {
   const { url, options } = await freshLocation('s3', label);
   const store = openStore(url, options);
-  const table = await DeltaTable.create(
-    store,
-    engine,
-    { fields: [{ name: 'id', type: 'long' }, { name: 'date', type: 'date' }, { name: 'writer', type: 'integer' }], partitionColumns: ['date'] },
-    'test.concurrent',
-  );
+  const table = await createConcurrentTable(store, engine);
   return { url, store, table };
 }
 
