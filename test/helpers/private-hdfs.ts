@@ -10,24 +10,14 @@
  *   await hdfs.dispose();
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../config/env';
 import { ensureUp, stop, type StackOptions } from '../../infra/stack';
 import type { OpenStoreOptions } from '../../lakehouse';
+import { freePorts } from './stack';
 
 const PORT_VARS = ['HDFS_NAMENODE_RPC_PORT', 'HDFS_NAMENODE_HTTP_PORT', 'HDFS_DATANODE_PORT', 'HDFS_DATANODE_HTTP_PORT', 'HDFS_DATANODE_IPC_PORT'] as const;
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<net.Server>((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 export interface PrivateHdfs {
   rpcPort: number;

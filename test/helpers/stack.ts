@@ -4,6 +4,7 @@
  * For ObjectStore instances on a backend, see ./stores.ts.
  */
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { loadConfig, type Config } from '../../config/env';
 import { BUCKETS } from '../../infra/stack';
@@ -58,4 +59,15 @@ export function temporalTarget(): { address: string; namespace: string } {
 
 export function kafkaBrokers(): string[] {
   return stackConfig().kafka.brokers;
+}
+
+/** Ports free right now, each picked by the kernel (for a second, private stack). */
+export async function freePorts(n: number): Promise<number[]> {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<net.Server>((resolve) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  })));
+  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
 }

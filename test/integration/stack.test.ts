@@ -4,13 +4,13 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive } from '../../infra/process';
 import { status, type ServiceStatus } from '../../infra/stack';
+import { freePorts } from '../helpers/stack';
 
 const ROOT = path.resolve(__dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
@@ -18,17 +18,6 @@ const PORT_VARS = [
   'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'MINIO_PORT', 'MINIO_CONSOLE_PORT', 'MINIO2_PORT', 'MINIO2_CONSOLE_PORT', 'KAFKA_PORT', 'KAFKA_CONTROLLER_PORT',
   'HDFS_NAMENODE_RPC_PORT', 'HDFS_NAMENODE_HTTP_PORT', 'HDFS_DATANODE_PORT', 'HDFS_DATANODE_HTTP_PORT', 'HDFS_DATANODE_IPC_PORT',
 ];
-
-/** Ports free right now, each picked by the kernel. */
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<net.Server>((resolve) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
-  const ports = servers.map((s) => (s.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
-}
 
 describe('infra up / down / status on a separate stack', () => {
   let dir: string;
