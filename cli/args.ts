@@ -40,6 +40,13 @@ export function requireDateRange(values: { from?: string; to?: string }, usage: 
   return { from, to };
 }
 
+/** A daily time HH:MM (UTC unless the schedule says otherwise) as the cron expression "M H * * *". */
+export function dailyCronAt(value: string | undefined, flag: string, fallback: string, usage: string): string {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(value ?? fallback);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new UsageError(`--${flag}: expected HH:MM (00:00 to 23:59), got "${value}"`, usage);
+  return `${Number(m[2])} ${Number(m[1])} * * *`;
+}
+
 export function checkDate(value: string, flag: string, usage: string): string {
   const d = new Date(`${value}T00:00:00Z`);
   if (!/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== value) {

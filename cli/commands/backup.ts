@@ -12,7 +12,7 @@ import { applyRetention, backupWarehouse, describeProblems, listManifests, newRu
 import { formatBytes } from '../../lakehouse/maintenance';
 import { openStore } from '../../lakehouse/storage';
 import { backup as backupWorkflow } from '../../workflows';
-import { CommandFailed, UsageError, list, optionalInt, parse } from '../args';
+import { CommandFailed, UsageError, dailyCronAt, list, optionalInt, parse } from '../args';
 import type { Command } from '../command';
 import { table } from '../format';
 import { connectClient } from '../temporal';
@@ -58,8 +58,7 @@ function openDest(config: Config, url: string) {
 
 async function schedule(config: Config, values: Record<string, string | boolean | undefined>): Promise<void> {
   const every = optionalInt(values['every-minutes'] as string | undefined, 'every-minutes', usage, 1, 24 * 60) ?? 15;
-  const m = /^(\d{1,2}):(\d{2})$/.exec((values['verify-at'] as string | undefined) ?? '04:00');
-  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new UsageError(`--verify-at: expected HH:MM, got "${values['verify-at']}"`, usage);
+  const verifyCron = dailyCronAt(values['verify-at'] as string | undefined, 'verify-at', '04:00', usage);
   const keepDaily = optionalInt(values['keep-daily'] as string | undefined, 'keep-daily', usage, 1, 3650) ?? 7;
   const keepWeekly = optionalInt(values['keep-weekly'] as string | undefined, 'keep-weekly', usage, 0, 520) ?? 4;
   const { client, close } = await connectClient(config);
@@ -73,7 +72,7 @@ async function schedule(config: Config, values: Record<string, string | boolean 
       },
       {
         id: BACKUP_VERIFY_SCHEDULE_ID,
-        spec: { cronExpressions: [`${Number(m[2])} ${Number(m[1])} * * *`] },
+        spec: { cronExpressions: [verifyCron] },
         args: { verify: 'checksum' as const, retention: { keepDaily, keepWeekly, keepWithinHours: 24 } },
         note: `nightly backup with checksum verify and retention (${keepDaily} daily, ${keepWeekly} weekly)`,
       },

@@ -8,7 +8,7 @@ import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, t
 import { loadConfig, type Config } from '../../config/env';
 import { dailyPipeline } from '../../workflows';
 import { DAILY_SCHEDULE_ID } from '../../workflows/ids';
-import { CommandFailed, UsageError, list, optionalInt, parse } from '../args';
+import { CommandFailed, UsageError, dailyCronAt, list, optionalInt, parse } from '../args';
 import type { Command } from '../command';
 import { table } from '../format';
 import { connectClient } from '../temporal';
@@ -31,9 +31,7 @@ export function cronFor(at: string | undefined, cron: string | undefined): strin
     if (cron.trim().split(/\s+/).length !== 5) throw new UsageError(`--cron: expected 5 fields "minute hour day month weekday", got "${cron}"`, usage);
     return cron.trim();
   }
-  const m = /^(\d{1,2}):(\d{2})$/.exec(at ?? '02:00');
-  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new UsageError(`--at: expected HH:MM (00:00 to 23:59), got "${at}"`, usage);
-  return `${Number(m[2])} ${Number(m[1])} * * *`;
+  return dailyCronAt(at, 'at', '02:00', usage);
 }
 
 /** Create the schedule, or bring an existing one to this spec: running it twice is harmless. */

@@ -10,7 +10,7 @@ import type { DeltaTable } from '../../lakehouse';
 import { analyze, checkpoint, cleanupExpiredLogs, filesForPredicate, formatBytes, optimize, restoreTable, vacuum, zorder } from '../../lakehouse/maintenance';
 import { dataset } from '../../pipeline';
 import { maintenance as maintenanceWorkflow } from '../../workflows';
-import { CommandFailed, UsageError, list, optionalInt, optionalNumber, parse } from '../args';
+import { CommandFailed, UsageError, dailyCronAt, list, optionalInt, optionalNumber, parse } from '../args';
 import type { Command } from '../command';
 import { table as render } from '../format';
 import { connectClient, uiLink } from '../temporal';
@@ -33,9 +33,7 @@ function say(s: string): void {
 
 async function schedule(values: { at?: string; paused?: boolean }): Promise<void> {
   const config = loadConfig();
-  const m = /^(\d{1,2}):(\d{2})$/.exec(values.at ?? '03:00');
-  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new UsageError(`--at: expected HH:MM, got "${values.at}"`, usage);
-  const spec = { cronExpressions: [`${Number(m[2])} ${Number(m[1])} * * *`] };
+  const spec = { cronExpressions: [dailyCronAt(values.at, 'at', '03:00', usage)] };
   const action = { type: 'startWorkflow' as const, workflowType: maintenanceWorkflow, taskQueue: config.temporal.taskQueue, workflowId: `financelake/scheduled/${MAINTENANCE_SCHEDULE_ID}`, args: [{}] as [Parameters<typeof maintenanceWorkflow>[0]] };
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '6 hours', pauseOnFailure: false };
   const { client, close } = await connectClient(config);
