@@ -4,23 +4,21 @@
  *     `optimize.compact()` on a byte-identical copy (goal <= 1x);
  *  2. VACUUM of the files that optimize expired: time and objects listed per second;
  *  3. backup and restore MB/s between the two MinIO servers against a plain recursive copy of
- *     the same folder with the same concurrency (goal >= 0.8x while the backup also checksums).
+ *     the same folder (bench/maintenance-backup.ts, also runnable alone as `maintenance-backup`).
  *
  *   npm run bench -- maintenance [--files 10000] [--rows-per-file 100] [--backup-mb 64] [--skip-s3]
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/env';
-import { DeltaTable, Engine, Warehouse } from '../lakehouse';
-import { backupWarehouse, mapLimit, restoreFromBackup, verifyBackup } from '../lakehouse/backup';
+import { DeltaTable, Engine } from '../lakehouse';
 import { optimize, vacuum } from '../lakehouse/maintenance';
 import { LocalStore } from '../lakehouse/storage/local';
-import { S3Store, type ObjectStore } from '../lakehouse/storage';
 import { arg, benchDir, flag, lastJson, printTable, python, ratio, runChild, secs, timed } from './lib';
+import { backupBench } from './maintenance-backup';
 
 const FILES = Number(arg('files', '10000'));
 const ROWS_PER_FILE = Number(arg('rows-per-file', '100'));
-const BACKUP_MB = Number(arg('backup-mb', '64'));
 
 /** A Delta table of FILES small Parquet files in one commit, written by pyarrow + a hand-made log (fast to build). */
 const MAKE_TABLE = `
@@ -92,68 +90,9 @@ async function localPart(): Promise<string[][]> {
   }
 }
 
-/** The same objects copied with the same concurrency, no ordering, no checksums: the yardstick. */
-async function plainCopy(src: ObjectStore, dst: ObjectStore, concurrency: number): Promise<number> {
-  const all = await src.list('');
-  let bytes = 0;
-  await mapLimit(all, concurrency, async (o) => {
-    const body = await src.get(o.key);
-    await dst.put(o.key, body);
-    bytes += body.byteLength;
-  });
-  return bytes;
-}
-
-async function s3Part(): Promise<string[][]> {
-  const c = loadConfig();
-  const main = { endpoint: c.s3.endpoint, region: c.s3.region, accessKeyId: c.s3.accessKeyId, secretAccessKey: c.s3.secretAccessKey, forcePathStyle: c.s3.forcePathStyle };
-  const bk = { endpoint: c.backupS3.endpoint, region: c.backupS3.region, accessKeyId: c.backupS3.accessKeyId, secretAccessKey: c.backupS3.secretAccessKey, forcePathStyle: c.backupS3.forcePathStyle };
-  const id = `bench-maint-${Date.now().toString(36)}`;
-  const primaryUrl = `s3://financelake-test/${id}/wh`;
-  const stores: S3Store[] = [];
-  const open = (url: string, o: typeof main) => {
-    const s = new S3Store(url, o);
-    stores.push(s);
-    return s;
-  };
-  const engine = await Engine.create({ threads: c.duckdb.threads, memoryLimit: c.duckdb.memoryLimit, extensionDirectory: c.duckdb.extensionDirectory, s3: main });
-  try {
-    await new S3Store('s3://financelake-backup', bk).ensureBucket();
-    const wh = await Warehouse.open(primaryUrl, { engine, s3: main });
-    const t = await wh.createTable('bench.payload', { fields: [{ name: 'id', type: 'long' }, { name: 'r', type: 'double' }, { name: 'h', type: 'string' }] });
-    const rows = Math.round((BACKUP_MB * 1024 * 1024) / 48 / 4) * 4; // md5 text barely compresses: ~48 bytes a row
-    console.error(`writing a ~${BACKUP_MB} MB table on MinIO ...`);
-    for (let k = 0; k < 4; k++) await t.write(`SELECT i AS id, random() AS r, md5(CAST(i AS VARCHAR)) || md5(CAST(i + 1 AS VARCHAR)) AS h FROM range(${(k * rows) / 4}, ${((k + 1) * rows) / 4}) t(i)`, { targetFileSizeBytes: 16 * 1024 * 1024 });
-    const primary = open(primaryUrl, main);
-    const total = (await primary.list('')).reduce((s, o) => s + o.size, 0);
-    const conc = 4;
-    const plain = await timed(() => plainCopy(primary, open(`s3://financelake-backup/${id}/plain`, bk), conc));
-    const backup = await timed(() => backupWarehouse(primary, open(`s3://financelake-backup/${id}/backup`, bk), { concurrency: conc, runId: 'bench' }));
-    const verify = await timed(() => verifyBackup(open(`s3://financelake-backup/${id}/backup`, bk), { runId: 'bench' }));
-    const plainBack = await timed(() => plainCopy(open(`s3://financelake-backup/${id}/plain`, bk), open(`s3://financelake-test/${id}/plain-back`, main), conc));
-    const restore = await timed(() => restoreFromBackup(open(`s3://financelake-backup/${id}/backup`, bk), open(`s3://financelake-test/${id}/restored`, main), { concurrency: conc }));
-    const mbps = (bytes: number, ms: number) => bytes / 1024 / 1024 / (ms / 1000);
-    const bBytes = backup.value.manifest.tables.reduce((s, x) => s + x.files.reduce((a, f) => a + f.size, 0), 0);
-    return [
-      [`backup ${(total / 1024 / 1024).toFixed(0)} MB MinIO -> MinIO2 (sha256 in flight)`, `${mbps(bBytes, backup.ms).toFixed(1)} MB/s`, `${mbps(plain.value, plain.ms).toFixed(1)} MB/s (plain copy)`, ratio(mbps(bBytes, backup.ms), mbps(plain.value, plain.ms)), '>= 0.8x'],
-      [`backup + checksum verify`, `${mbps(bBytes, backup.ms + verify.ms).toFixed(1)} MB/s`, `${mbps(plain.value, plain.ms).toFixed(1)} MB/s`, ratio(mbps(bBytes, backup.ms + verify.ms), mbps(plain.value, plain.ms)), '-'],
-      [`restore MinIO2 -> MinIO (checked against the manifest)`, `${mbps(bBytes, restore.ms).toFixed(1)} MB/s`, `${mbps(plainBack.value, plainBack.ms).toFixed(1)} MB/s (plain copy)`, ratio(mbps(bBytes, restore.ms), mbps(plainBack.value, plainBack.ms)), '>= 0.8x'],
-    ];
-  } finally {
-    for (const prefix of [`s3://financelake-test/${id}`, `s3://financelake-backup/${id}`]) {
-      const s = new S3Store(prefix, prefix.includes('backup') ? bk : main);
-      const all = await s.list('').catch(() => []);
-      await mapLimit(all, 16, (o) => s.delete(o.key)).catch(() => undefined);
-      s.destroy();
-    }
-    for (const s of stores) s.destroy();
-    await engine.close();
-  }
-}
-
 async function main(): Promise<void> {
   const rows = await localPart();
-  if (!flag('skip-s3')) rows.push(...(await s3Part()));
+  if (!flag('skip-s3')) rows.push(...(await backupBench()));
   printTable(['benchmark', 'financelake', 'reference', 'ratio', 'goal'], rows);
 }
 
