@@ -9,10 +9,10 @@
  */
 import type { ObjectInfo, ObjectStore } from '../storage/object-store';
 import { NotFoundError } from '../storage/object-store';
-import { copyObject, objectSha256, sha256 } from './copy';
-import { LAST_CHECKPOINT, commitTimestamp, listTable, type TableListing } from './log-files';
+import { copyObject, objectSha256, putVerified, sha256 } from './copy';
+import { LAST_CHECKPOINT, addedKeys, classifyTable, commitTimestamp, type TableListing } from './log-files';
 import { type BackupManifest, type ManifestFile, type TableManifest, latestManifest, newRunId, writeLatest, writeManifest } from './manifest';
-import { mapLimit } from './pool';
+import { Limiter, mapLimit, settleAll } from './pool';
 
 export interface BackupProgress {
   runId: string;
@@ -63,28 +63,63 @@ interface TableImageOptions extends BackupOptions {
   prefix: string;
   /** The table's entry in the newest earlier manifest: known checksums. */
   previous?: TableManifest;
+  /** One listing of the source table (keys relative to it), when the caller listed a whole warehouse. */
+  sourceObjects?: readonly ObjectInfo[];
+  /** One listing of the target folder, likewise. */
+  targetObjects?: readonly ObjectInfo[];
+  /** When sourceObjects' listing began (ms). */
+  listedAt?: number;
 }
 
-/** Backs up one table folder (source) into one folder (target); returns its manifest entry. */
+/** Commits read ahead of the one being published (bounded memory on a long log). */
+const COMMIT_READ_AHEAD = 64;
+/**
+ * How far apart the clocks of an S3 client and server may be (S3 refuses requests beyond
+ * it). A commit stored longer than this before the listing began added only files written
+ * before the listing began: the listing shows them unless they were deleted since.
+ */
+const CLOCK_SKEW_MS = 15 * 60_000;
+
+/** Body and checksum of a log file read from the source; undefined when it vanished meanwhile. */
+interface Fetched {
+  body: Uint8Array;
+  digest: string;
+}
+
+/**
+ * Backs up one table folder (source) into one folder (target); returns its manifest entry.
+ *
+ * One listing per side. Data copies and the reads of the log share one pool of `concurrency`
+ * (the log reads queued behind the data, filling its tail); the log is then published in
+ * order, each file only if the target lacks it: checkpoints and the like, commits one at a
+ * time ascending (after copying any file a commit adds that the listing missed), and
+ * `_last_checkpoint` last.
+ */
 export async function backupTableImage(source: ObjectStore, target: ObjectStore, opts: TableImageOptions): Promise<TableManifest> {
   const concurrency = opts.concurrency ?? 4;
   const progress: BackupProgress = { runId: opts.runId, table: opts.table, phase: 'list', filesDone: 0, filesTotal: 0, bytesDone: 0, bytesTotal: 0, copiedFiles: 0 };
   const report = (): void => opts.onProgress?.({ ...progress });
   report();
 
-  const listing: TableListing = await listTable(source);
+  const listedAt = opts.listedAt ?? Date.now();
+  const [sourceObjects, targetObjects] = await Promise.all([opts.sourceObjects ?? source.list(''), opts.targetObjects ?? target.list('')]);
+  const listing: TableListing = classifyTable(sourceObjects);
   if (listing.latestVersion < 0) throw new Error(`backup of ${opts.table}: no Delta table at ${source.url} (no _delta_log commits)`);
   const version = listing.latestVersion;
-  const existing = new Map((await target.list('')).map((o) => [o.key, o.size]));
+  const existing = new Map(targetObjects.map((o) => [o.key, o.size]));
   const known = new Map((opts.previous?.files ?? []).map((f) => [f.key, f]));
 
   /** Checksum of the target's copy when it already matches by key and size, else undefined. */
-  const presentSha = async (o: ObjectInfo): Promise<string | undefined> => {
-    if (existing.get(o.key) !== o.size) return undefined;
-    const k = known.get(o.key);
-    if (k && k.size === o.size) return k.sha256;
-    return withRetry(() => objectSha256(target, o.key, o.size));
+  const presentSha = async (key: string, size: number): Promise<string | undefined> => {
+    if (existing.get(key) !== size) return undefined;
+    const k = known.get(key);
+    if (k && k.size === size) return k.sha256;
+    const digest = await withRetry(() => objectSha256(target, key, size));
+    known.set(key, { key, kind: 'data', size, sha256: digest });
+    return digest;
   };
+  /** What the target holds at `key`: its checksum, 'different' (another size) or undefined (nothing). */
+  const targetState = async (key: string, size: number): Promise<string | undefined> => (existing.get(key) === size ? presentSha(key, size) : existing.has(key) ? 'different' : undefined);
 
   const logFiles: Array<{ o: ObjectInfo; kind: ManifestFile['kind']; version?: number }> = [
     ...listing.checkpoints.filter((c) => c.version <= version).map((c) => ({ o: c as ObjectInfo, kind: 'checkpoint' as const, version: c.version })),
@@ -105,94 +140,118 @@ export async function backupTableImage(source: ObjectStore, target: ObjectStore,
     progress.bytesDone += size;
     report();
   };
+  const pool = new Limiter(concurrency, opts.signal);
 
-  // 1. Data files: immutable, so key + size identifies them. A file vacuumed from the source
-  //    since the listing was not referenced by this version: skip it.
-  const dataEntries = await mapLimit(
-    listing.data,
-    concurrency,
-    async (o): Promise<ManifestFile | undefined> => {
-      try {
-        let digest = await presentSha(o);
-        if (digest === undefined) {
-          const r = await withRetry(() => copyObject(source, target, o.key, { size: o.size, tmpDir: opts.tmpDir }));
-          digest = r.sha256;
-          copiedFiles++;
-          copiedBytes += r.size;
-        }
-        done(o.size);
-        return { key: o.key, kind: 'data', size: o.size, sha256: digest };
-      } catch (err) {
-        if (err instanceof NotFoundError) {
-          done(0);
-          return undefined;
-        }
-        throw err;
-      }
-    },
-    opts.signal,
-  );
-
-  progress.phase = 'log';
-  report();
-  // 2. Log files other than commits (checkpoints, crc, our histories): copy when different.
-  const copyLog = async (o: ObjectInfo, kind: ManifestFile['kind'], v: number | undefined, mustMatch: boolean): Promise<ManifestFile | undefined> => {
-    let body: Uint8Array;
+  // A data file is immutable, so key + size identifies it. One vacuumed from the source since
+  // the listing was not referenced by this version: skip it.
+  const copyData = async (key: string, size: number | undefined): Promise<ManifestFile | undefined> => {
     try {
-      body = await withRetry(() => source.get(o.key));
+      let digest = size === undefined ? undefined : await presentSha(key, size);
+      if (digest === undefined) {
+        const r = await withRetry(() => copyObject(source, target, key, { size, tmpDir: opts.tmpDir }));
+        digest = r.sha256;
+        size = r.size;
+        existing.set(key, r.size);
+        known.set(key, { key, kind: 'data', size: r.size, sha256: r.sha256 });
+        copiedFiles++;
+        copiedBytes += r.size;
+      }
+      done(size!);
+      return { key, kind: 'data', size: size!, sha256: digest };
+    } catch (err) {
+      if (err instanceof NotFoundError) return undefined;
+      throw err;
+    }
+  };
+  const fetchLog = async (key: string): Promise<Fetched | undefined> => {
+    try {
+      const body = await withRetry(() => source.get(key));
+      return { body, digest: sha256(body) };
     } catch (err) {
       if (err instanceof NotFoundError) return undefined; // cleaned up by log retention meanwhile
       throw err;
     }
-    const digest = sha256(body);
-    const have = existing.get(o.key) === body.byteLength ? await presentSha({ ...o, size: body.byteLength }) : existing.has(o.key) ? 'different' : undefined;
-    if (have !== digest) {
+  };
+
+  // 1. Data copies first in the pool, the log reads queued behind them.
+  const dataTasks = listing.data.map((o) => pool.run(() => copyData(o.key, o.size)));
+  const logTasks = logFiles.map((l) => pool.run(() => fetchLog(l.o.key)));
+  const lastTask = listing.lastCheckpoint ? pool.run(() => fetchLog(LAST_CHECKPOINT)) : Promise.resolve(undefined);
+  const commitTasks: Array<Promise<Fetched | undefined>> = [];
+  const readCommit = (i: number): void => {
+    if (i < commits.length && commitTasks[i] === undefined) {
+      commitTasks[i] = pool.run(() => fetchLog(commits[i][1].key));
+      commitTasks[i].catch(() => undefined); // awaited in order below; failures surface there
+    }
+  };
+  for (let i = 0; i < Math.min(COMMIT_READ_AHEAD, commits.length); i++) readCommit(i);
+  for (const t of [...logTasks, lastTask]) t.catch(() => undefined); // awaited below; failures surface there
+  const dataEntries = await settleAll(dataTasks);
+
+  progress.phase = 'log';
+  report();
+  /** Writes a fetched log file unless the target holds the same bytes; returns its manifest entry. */
+  const publish = async (key: string, kind: ManifestFile['kind'], v: number | undefined, f: Fetched, mustMatch: boolean): Promise<ManifestFile> => {
+    const size = f.body.byteLength;
+    const have = await targetState(key, size);
+    if (have !== f.digest) {
       // A commit the last complete backup already held must never change; one above it may be
       // the torn write of a killed run and is simply rewritten.
-      if (have !== undefined && mustMatch && (v ?? 0) <= (opts.previous?.version ?? -1)) throw new BackupDivergedError(opts.table, o.key, target.url);
-      await withRetry(() => target.put(o.key, body));
+      if (have !== undefined && mustMatch && (v ?? 0) <= (opts.previous?.version ?? -1)) throw new BackupDivergedError(opts.table, key, target.url);
+      await withRetry(() => putVerified(target, key, f.body, f.digest));
+      existing.set(key, size);
+      known.set(key, { key, kind, size, sha256: f.digest });
       copiedFiles++;
-      copiedBytes += body.byteLength;
+      copiedBytes += size;
     }
-    done(body.byteLength);
-    return { key: o.key, kind, size: body.byteLength, sha256: digest, ...(v !== undefined ? { version: v } : {}) };
+    done(size);
+    return { key, kind, size, sha256: f.digest, ...(v !== undefined ? { version: v } : {}) };
   };
-  const logEntries = await mapLimit(logFiles, concurrency, (l) => copyLog(l.o, l.kind, l.version, false), opts.signal);
 
-  // 3. Commits in ascending order, one at a time: the target's log only ever grows contiguously.
+  // 2. Log files other than commits (checkpoints, crc, our histories), in parallel.
+  const fetchedLog = await settleAll(logTasks);
+  const logEntries = await settleAll(logFiles.map((l, i) => (fetchedLog[i] ? pool.run(() => publish(l.o.key, l.kind, l.version, fetchedLog[i]!, false)) : Promise.resolve(undefined))));
+
+  // 3. Commits one at a time ascending, so the target's log only ever grows contiguously. A
+  //    commit the target lacks is published only once every file it adds is there: the
+  //    listing may predate a commit that landed while it ran.
+  const sourceData = new Set(listing.data.map((o) => o.key));
+  const extraData: ManifestFile[] = [];
   const commitEntries: ManifestFile[] = [];
   let versionTimestamp = 0;
-  for (const [v, o] of commits) {
+  for (let i = 0; i < commits.length; i++) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
-    const e = await copyLog(o, 'commit', v, true);
-    if (e) commitEntries.push(e);
-    if (e && v === version) versionTimestamp = commitTimestamp(Buffer.from(await target.get(o.key)).toString('utf8'), o.modified);
+    readCommit(i + COMMIT_READ_AHEAD);
+    const [v, o] = commits[i];
+    const f = await commitTasks[i];
+    commitTasks[i] = Promise.resolve(undefined); // let the body go
+    if (!f) continue;
+    const text = Buffer.from(f.body).toString('utf8');
+    if (o.modified.getTime() > listedAt - CLOCK_SKEW_MS && (await targetState(o.key, f.body.byteLength)) !== f.digest) {
+      const unlisted = addedKeys(text).filter((k) => !sourceData.has(k) && !existing.has(k));
+      for (const e of await settleAll(unlisted.map((k) => pool.run(() => copyData(k, undefined))))) if (e) extraData.push(e);
+    }
+    commitEntries.push(await publish(o.key, 'commit', v, f, true));
+    if (v === version) versionTimestamp = commitTimestamp(text, o.modified);
   }
 
   // 4. _last_checkpoint last, and only when it points at a checkpoint this image holds.
   let lastEntry: ManifestFile | undefined;
-  if (listing.lastCheckpoint) {
+  const last = await lastTask;
+  if (last) {
+    let cp: { version?: number } = {};
     try {
-      const body = await source.get(LAST_CHECKPOINT);
-      const cp = JSON.parse(Buffer.from(body).toString('utf8')) as { version?: number };
-      const holds = logEntries.some((e) => e?.kind === 'checkpoint' && e.version === cp.version);
-      if (typeof cp.version === 'number' && cp.version <= version && holds) {
-        const digest = sha256(body);
-        if (!(existing.get(LAST_CHECKPOINT) === body.byteLength && (await presentSha({ key: LAST_CHECKPOINT, size: body.byteLength, modified: new Date() })) === digest)) {
-          await target.put(LAST_CHECKPOINT, body);
-          copiedFiles++;
-          copiedBytes += body.byteLength;
-        }
-        lastEntry = { key: LAST_CHECKPOINT, kind: 'last_checkpoint', size: body.byteLength, sha256: digest, version: cp.version };
-      }
-    } catch (err) {
-      if (!(err instanceof NotFoundError) && !(err instanceof SyntaxError)) throw err;
+      cp = JSON.parse(Buffer.from(last.body).toString('utf8')) as { version?: number };
+    } catch {
+      // unreadable pointer: readers list the log instead; leave it out
     }
+    const holds = logEntries.some((e) => e?.kind === 'checkpoint' && e.version === cp.version);
+    if (typeof cp.version === 'number' && cp.version <= version && holds) lastEntry = await publish(LAST_CHECKPOINT, 'last_checkpoint', cp.version, last, false);
   }
 
   progress.phase = 'done';
   report();
-  const files = [...dataEntries, ...logEntries, ...commitEntries, lastEntry].filter((f): f is ManifestFile => f !== undefined);
+  const files = [...dataEntries, ...extraData, ...logEntries, ...commitEntries, lastEntry].filter((f): f is ManifestFile => f !== undefined);
   return { table: opts.table, prefix: opts.prefix, version, versionTimestamp, files, copiedFiles, copiedBytes };
 }
 
@@ -233,8 +292,7 @@ export async function backupTable(source: ObjectStore, target: ObjectStore, opts
   const runId = opts.runId ?? newRunId(now());
   const table = opts.table ?? source.url;
   const startedAt = now().toISOString();
-  const prev = await previousEntries(target);
-  const entry = await backupTableImage(source, target, { ...opts, runId, table, prefix: '', previous: prev.get(`|${table}`) });
+  const entry = await backupTableImage(source, target, { ...opts, runId, table, prefix: '', previous: (await previousEntries(target)).get(`|${table}`) });
   const manifest: BackupManifest = { format: 'financelake-backup/1', runId, source: source.url, target: target.url, startedAt, finishedAt: now().toISOString(), tables: [entry] };
   await writeManifest(target, manifest);
   await writeLatest(target, runId);
@@ -243,12 +301,22 @@ export async function backupTable(source: ObjectStore, target: ObjectStore, opts
 
 /** The tables under a warehouse root: every folder holding `_delta_log/<version>.json`, named 'layer.name'. */
 export async function discoverTables(root: ObjectStore): Promise<Array<{ name: string; prefix: string }>> {
+  return tablesIn(await root.list(''));
+}
+
+function tablesIn(objects: readonly ObjectInfo[]): Array<{ name: string; prefix: string }> {
   const prefixes = new Set<string>();
-  for (const o of await root.list('')) {
+  for (const o of objects) {
     const m = /^(.+?)\/_delta_log\/\d{20}\.json$/.exec(o.key);
     if (m && !m[1].split('/').some((s) => s.startsWith('_') || s.startsWith('.'))) prefixes.add(m[1]);
   }
   return [...prefixes].sort().map((prefix) => ({ prefix, name: prefix.split('/').join('.') }));
+}
+
+/** The objects of a sorted listing below `prefix`, keys made relative to it. */
+function under(objects: readonly ObjectInfo[], prefix: string): ObjectInfo[] {
+  const p = `${prefix}/`;
+  return objects.filter((o) => o.key.startsWith(p)).map((o) => ({ ...o, key: o.key.slice(p.length) }));
 }
 
 export interface WarehouseBackupOptions extends Omit<BackupOptions, 'table'> {
@@ -264,17 +332,29 @@ export async function backupWarehouse(source: ObjectStore, target: ObjectStore, 
   const now = opts.now ?? (() => new Date());
   const runId = opts.runId ?? newRunId(now());
   const startedAt = now().toISOString();
-  let tables = await discoverTables(source);
+  // One listing of each side for the whole warehouse, taken together with the last manifest.
+  const listedAt = Date.now();
+  const [sourceObjects, targetObjects, prev] = await Promise.all([source.list(''), target.list(''), previousEntries(target)]);
+  let tables = tablesIn(sourceObjects);
   if (opts.tables) {
     const unknown = opts.tables.filter((n) => !tables.some((t) => t.name === n));
     if (unknown.length) throw new Error(`backup: no table ${unknown.join(', ')} under ${source.url} (found: ${tables.map((t) => t.name).join(', ') || 'none'})`);
     tables = tables.filter((t) => opts.tables!.includes(t.name));
   }
-  const prev = await previousEntries(target);
   const entries = await mapLimit(
     tables,
     opts.tableConcurrency ?? 2,
-    (t) => backupTableImage(source.scoped(t.prefix), target.scoped(t.prefix), { ...opts, runId, table: t.name, prefix: t.prefix, previous: prev.get(`${t.prefix}|${t.name}`) }),
+    (t) =>
+      backupTableImage(source.scoped(t.prefix), target.scoped(t.prefix), {
+        ...opts,
+        runId,
+        table: t.name,
+        prefix: t.prefix,
+        previous: prev.get(`${t.prefix}|${t.name}`),
+        sourceObjects: under(sourceObjects, t.prefix),
+        targetObjects: under(targetObjects, t.prefix),
+        listedAt,
+      }),
     opts.signal,
   );
   const manifest: BackupManifest = { format: 'financelake-backup/1', runId, source: source.url, target: target.url, startedAt, finishedAt: now().toISOString(), tables: entries };

@@ -52,14 +52,17 @@ export interface TableListing {
 }
 
 /**
- * Lists a table in the order that keeps a concurrent backup consistent: the log first
- * (fixing the version), then the data. Every file a commit <= latestVersion references was
- * written before that commit, so it is in the data listing taken afterwards.
+ * Sorts one listing of a table folder into log and data. The listing need not be atomic:
+ * the version is the newest commit in it, and a file a newer-than-listed commit added is
+ * found from the commit itself before that commit is copied (see `addedKeys`).
  */
-export async function listTable(store: ObjectStore): Promise<TableListing> {
-  const log = await store.list(LOG_PREFIX);
+export function classifyTable(objects: readonly ObjectInfo[]): TableListing {
   const listing: TableListing = { latestVersion: -1, commits: new Map(), checkpoints: [], crcs: new Map(), otherLog: [], data: [] };
-  for (const o of log) {
+  for (const o of objects) {
+    if (!o.key.startsWith(LOG_PREFIX)) {
+      if (isDataKey(o.key)) listing.data.push(o);
+      continue;
+    }
     const c = classifyLogKey(o.key);
     if (c.kind === 'commit') {
       listing.commits.set(c.version!, o);
@@ -69,9 +72,26 @@ export async function listTable(store: ObjectStore): Promise<TableListing> {
     else if (c.kind === 'last_checkpoint') listing.lastCheckpoint = o;
     else listing.otherLog.push(o);
   }
-  const all = await store.list('');
-  listing.data = all.filter((o) => isDataKey(o.key));
   return listing;
+}
+
+export async function listTable(store: ObjectStore): Promise<TableListing> {
+  return classifyTable(await store.list(''));
+}
+
+/** Keys (relative to the table) of the files a commit's add actions name; absolute URIs are skipped. */
+export function addedKeys(commitText: string): string[] {
+  const out: string[] = [];
+  for (const line of commitText.split('\n')) {
+    if (!line.includes('"add"')) continue;
+    try {
+      const path = (JSON.parse(line) as { add?: { path?: unknown } }).add?.path;
+      if (typeof path === 'string' && !/^[a-z][a-z0-9+.-]*:/i.test(path)) out.push(path.includes('%') ? decodeURIComponent(path) : path);
+    } catch {
+      // a line that is not JSON: the commit is copied as it is; readers will judge it
+    }
+  }
+  return out;
 }
 
 /** The commit timestamp: commitInfo.timestamp when the commit carries one, else the object's modified time. */
