@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../config/env';
 import { BUCKETS } from '../infra/services';
-import { Engine, Warehouse, type DuckDBConnection } from '../lakehouse';
+import { Engine, Warehouse, ZSTD_LEVEL, type DuckDBConnection } from '../lakehouse';
 import { arg, benchDir, machineLine, mb, printTable, ROOT, secs } from './lib';
 
 export const TX_FIELDS = [
@@ -84,17 +84,17 @@ async function main(): Promise<void> {
     ours.push(performance.now() - t);
     bytesOurs = r.metrics.numOutputBytes;
     files = r.metrics.numAddedFiles;
-    // DuckDB alone: the same COPY options the lakehouse uses (zstd, 122880-row groups), no log
+    // DuckDB alone: the same COPY options the lakehouse uses (zstd at its level, 122880-row groups), no log
     const target = `${base}/copy_${k}`;
     if (store !== 's3') fs.mkdirSync(target, { recursive: true });
     t = performance.now();
-    await conn.run(`COPY (SELECT * FROM src) TO '${target}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, PARTITION_BY (date), OVERWRITE_OR_IGNORE)`);
+    await conn.run(`COPY (SELECT * FROM src) TO '${target}' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${ZSTD_LEVEL}, ROW_GROUP_SIZE 122880, PARTITION_BY (date), OVERWRITE_OR_IGNORE)`);
     copy.push(performance.now() - t);
     // the same COPY returning per-file stats (what the Delta add actions are built from): splits our overhead
     const target2 = `${base}/copystats_${k}`;
     if (store !== 's3') fs.mkdirSync(target2, { recursive: true });
     t = performance.now();
-    await conn.run(`COPY (SELECT * FROM src) TO '${target2}' (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880, PARTITION_BY (date), OVERWRITE_OR_IGNORE, RETURN_STATS true)`);
+    await conn.run(`COPY (SELECT * FROM src) TO '${target2}' (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL ${ZSTD_LEVEL}, ROW_GROUP_SIZE 122880, PARTITION_BY (date), OVERWRITE_OR_IGNORE, RETURN_STATS true)`);
     copyStats.push(performance.now() - t);
     console.error(`round ${k + 1}: ours ${secs(ours.at(-1)!)} s, COPY ${secs(copy.at(-1)!)} s, COPY+RETURN_STATS ${secs(copyStats.at(-1)!)} s`);
   }

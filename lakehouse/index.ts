@@ -37,6 +37,6 @@ export { writeCheckpoint, checkpointActions, checkpointInterval } from './delta/
 export { commit, conflictReason, type CommitOptions, type CommitOutcome, type ReadScope } from './delta/transaction';
 export type { CheckpointIO } from './delta/parquet';
 export { DuckDBCheckpointIO } from './engine/checkpoint-io';
-export { writeFiles, type WriteFilesOptions, type WrittenFiles } from './engine/write';
+export { writeFiles, ZSTD_LEVEL, type WriteFilesOptions, type WrittenFiles } from './engine/write';
 export { scanSql, filePath } from './engine/scan';
 export { FileCache } from './engine/cache';

@@ -7,8 +7,11 @@
  * date, silver partitioned by (date, region), quarantine with the failed rule names, and
  * gold.daily_transaction_summary with the declaration's own aggregates.
  */
+import { ZSTD_LEVEL } from '../../lakehouse/engine/write';
 import { CURRENCIES, REGIONS, TRANSACTION_TYPES } from '../../pipeline/datasets/reference-values';
 
+/** The codec and level FinanceLake writes with, so the baseline writes the same files (like for like). */
+const ZSTD = `COMPRESSION zstd, COMPRESSION_LEVEL ${ZSTD_LEVEL}`;
 const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
 const set = (vs: readonly string[]) => `(${vs.map(q).join(', ')})`;
 const FIELDS = ['transaction_id', 'account_id', 'customer_id', 'ts', 'amount', 'currency', 'type', 'region', 'counterparty', 'status'];
@@ -35,7 +38,7 @@ export function medallionSql(landing: string, out: string): Stage[] {
           UNION ALL BY NAME
           SELECT * FROM read_parquet('${tx}/*/*.parquet', filename = true)
         )
-      ) TO '${out}/bronze/transactions' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (_date), OVERWRITE_OR_IGNORE)`,
+      ) TO '${out}/bronze/transactions' (FORMAT parquet, ${ZSTD}, PARTITION_BY (_date), OVERWRITE_OR_IGNORE)`,
     },
     {
       stage: 'silver',
@@ -95,7 +98,7 @@ export function medallionSql(landing: string, out: string): Stage[] {
         SELECT transaction_id, account_id, customer_id, ts, amount, currency, type, counterparty, status,
                CAST(amount AS DOUBLE) * rate_to_usd AS amount_usd, segment AS customer_segment, risk_rating AS customer_risk_rating, date, region
         FROM judged WHERE coalesce(_rn, 1) = 1 AND len(_rules) = 0
-      ) TO '${out}/silver/transactions' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date, region), OVERWRITE_OR_IGNORE)`,
+      ) TO '${out}/silver/transactions' (FORMAT parquet, ${ZSTD}, PARTITION_BY (date, region), OVERWRITE_OR_IGNORE)`,
     },
     {
       stage: 'silver',
@@ -103,7 +106,7 @@ export function medallionSql(landing: string, out: string): Stage[] {
         SELECT 'transactions' AS dataset, date, _source, _rules AS rules,
                to_json({'transaction_id': transaction_id, 'customer_id': customer_id, 'ts': ts, 'amount': amount, 'currency': currency})::VARCHAR AS _raw
         FROM judged WHERE coalesce(_rn, 1) = 1 AND len(_rules) > 0
-      ) TO '${out}/silver/quarantine' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date), OVERWRITE_OR_IGNORE)`,
+      ) TO '${out}/silver/quarantine' (FORMAT parquet, ${ZSTD}, PARTITION_BY (date), OVERWRITE_OR_IGNORE)`,
     },
     {
       stage: 'gold',
@@ -117,7 +120,7 @@ export function medallionSql(landing: string, out: string): Stage[] {
                CAST(sum(CAST(amount_usd AS DECIMAL(38,10))) AS DOUBLE) AS amount_usd_sum
         FROM read_parquet('${out}/silver/transactions/*/*/*.parquet', hive_partitioning = true, hive_types = {'date': DATE, 'region': VARCHAR})
         GROUP BY date, region, type, currency
-      ) TO '${out}/gold/daily_transaction_summary' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (date), OVERWRITE_OR_IGNORE)`,
+      ) TO '${out}/gold/daily_transaction_summary' (FORMAT parquet, ${ZSTD}, PARTITION_BY (date), OVERWRITE_OR_IGNORE)`,
     },
   ];
 }

@@ -5,11 +5,11 @@
  * read lands as a raw row with a parse error; nothing here throws on bad input.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import type { DeltaTable, ObjectInfo, ObjectStore } from '../../lakehouse';
+import { DeltaError, StorageError, type CommitResult, type DeltaTable, type ObjectInfo, type ObjectStore } from '../../lakehouse';
 import type { DatasetDeclaration, FileFormat, FilesSource, TaskContext, TaskInput } from '../types';
 import { ident, literal } from './sql';
-import { addCounts, bronzeSelect, createStage, dateInPath, stagedDateCounts } from './stage';
-import { insertStaged, stageTextFile, withLocalFile, type StageFileArgs } from './stage-files';
+import { addCounts, bronzeSelect, dateInPath } from './stage';
+import { emitWithDate, stageTextFile, withLocalFile, type EmitStaged, type StageFileArgs } from './stage-files';
 
 export const FILE_TXN_VERSION = 1;
 
@@ -57,34 +57,41 @@ export async function ingestFiles(
   let committedFiles = 0;
   const parseErrors: string[] = [];
   const rowsByDate: Record<string, number> = {};
-  const stage = `stage_${decl.name}`;
   for (const [n, { info, format }] of pending.entries()) {
     ctx.heartbeat({ taskId: input.taskId, file: info.key, done: n, of: pending.length });
-    await createStage(conn, stage, decl, { withDate: true });
     const now = ctx.now?.() ?? new Date();
+    const batchId = `${input.runId}:${info.key}`;
     const args = { key: info.key, fileDate: dateInPath(info.key), ingestDate: now.toISOString().slice(0, 10) };
+    let result: CommitResult | undefined;
+    // the file's rows go straight into the table's COPY: no staged copy of the rows in between
+    const write: EmitStaged = async (select) => {
+      result = await table.write(bronzeSelect(decl, `(${select})`, batchId, now, { stagedDate: true }), {
+        mode: 'append',
+        conn,
+        txn: { appId: fileAppId(decl.name, info.key), version: FILE_TXN_VERSION },
+        operation: 'WRITE',
+        operationParameters: { source: info.key, format, runId: input.runId },
+      });
+    };
     await withLocalFile(store, info.key, (local) =>
-      format === 'parquet' ? stageParquet(conn, stage, decl, { ...args, local }) : stageTextFile(conn, stage, decl, format, { ...args, local }),
+      format === 'parquet' ? stageParquet(conn, decl, { ...args, local }, write) : stageTextFile(conn, decl, format, { ...args, local }, write),
     );
-    const dates = await stagedDateCounts(conn, stage);
-    if (parseErrors.length < 20) {
-      const errs = await conn.runAndReadAll(`SELECT _parse_error FROM ${ident(stage)} WHERE _parse_error IS NOT NULL ORDER BY _line LIMIT ${20 - parseErrors.length}`);
-      for (const r of errs.getRowObjectsJS()) parseErrors.push(String(r._parse_error));
-    }
-    const result = await table.write(bronzeSelect(decl, stage, `${input.runId}:${info.key}`, now, { stagedDate: true }), {
-      mode: 'append',
-      conn,
-      txn: { appId: fileAppId(decl.name, info.key), version: FILE_TXN_VERSION },
-      operation: 'WRITE',
-      operationParameters: { source: info.key, format, runId: input.runId },
-    });
-    if (result.committed) {
-      addCounts(rowsByDate, dates);
+    if (result?.committed) {
+      // what the commit fed, read back from its own files (the batch id is in their stats, so only they are scanned)
+      const batch = `_batch_id = ${literal(batchId)}`;
+      const counts = await table.query<{ d: string; n: number; errors: string[] }>(
+        `SELECT CAST(_date AS VARCHAR) AS d, count(*) AS n, list(_parse_error ORDER BY _line) FILTER (WHERE _parse_error IS NOT NULL)[1:20] AS errors
+         FROM {{table}} WHERE ${batch} GROUP BY d ORDER BY d`,
+        { version: result.version, predicate: batch },
+      );
+      for (const c of counts) {
+        addCounts(rowsByDate, { [c.d]: Number(c.n) });
+        for (const e of c.errors ?? []) if (parseErrors.length < 20) parseErrors.push(String(e));
+      }
       committedFiles++;
       rows += result.metrics.numOutputRows;
     }
   }
-  await conn.run(`DROP TABLE IF EXISTS ${ident(stage)}`);
   return {
     rowsIn: rows,
     rowsOut: rows,
@@ -98,26 +105,34 @@ export async function ingestFiles(
  * Parquet through DuckDB, every column cast to text and the record kept as JSON. A file DuckDB
  * cannot read (truncated, not Parquet) becomes one raw row carrying the error.
  */
-async function stageParquet(conn: DuckDBConnection, stage: string, decl: DatasetDeclaration, a: StageFileArgs): Promise<void> {
+async function stageParquet(conn: DuckDBConnection, decl: DatasetDeclaration, a: StageFileArgs, emit: EmitStaged): Promise<void> {
   const fileDate = a.fileDate ? literal(a.fileDate) : 'NULL';
+  let select: string;
   try {
     const scan = `read_parquet(${literal(a.local)}, file_row_number = true)`;
     const described = await conn.runAndReadAll(`DESCRIBE SELECT * FROM ${scan}`);
     const columns = described.getRowObjectsJS().map((r) => String(r.column_name)).filter((c) => c !== 'file_row_number');
     const fields = (decl.sourceFields ?? []).map((f) => f.name);
-    const select = fields.map((f) => `${columns.includes(f) ? `CAST(${ident(f)} AS VARCHAR)` : 'NULL::VARCHAR'} AS ${ident(f)}`);
+    const cols = fields.map((f) => `${columns.includes(f) ? `CAST(${ident(f)} AS VARCHAR)` : 'NULL::VARCHAR'} AS ${ident(f)}`);
     const rawStruct = `to_json({${columns.map((c) => `${literal(c)}: ${ident(c)}`).join(', ')}})::VARCHAR`;
-    await insertStaged(
-      conn,
-      stage,
-      decl,
-      `SELECT ${[...select, rawStruct, 'NULL::VARCHAR', `${literal(a.key + ':')} || (file_row_number + 1)`, 'file_row_number + 1', "'parquet'", `${fileDate}::VARCHAR AS _file_date`].join(', ')} FROM ${scan}`,
-      a.ingestDate,
-    );
+    select = `SELECT ${[...cols, `${rawStruct} AS _raw`, 'NULL::VARCHAR AS _parse_error', `${literal(a.key + ':')} || (file_row_number + 1) AS _source`, 'file_row_number + 1 AS _line', "'parquet' AS _format", `${fileDate}::VARCHAR AS _file_date`].join(', ')} FROM ${scan}`;
   } catch (err) {
-    const message = `${a.key}: cannot read Parquet (${(err as Error).message.split('\n')[0]})`;
-    await conn.run(`DELETE FROM ${ident(stage)}`);
-    const nulls = (decl.sourceFields ?? []).map((f) => `NULL::VARCHAR AS ${ident(f.name)}`);
-    await insertStaged(conn, stage, decl, `SELECT ${[...nulls, "''", literal(message), literal(`${a.key}:0`), '0', "'parquet'", `${fileDate}::VARCHAR AS _file_date`].join(', ')}`, a.ingestDate);
+    return emitUnreadable(decl, a, err, emit);
   }
+  try {
+    await emitWithDate(emit, decl, select, a.ingestDate);
+  } catch (err) {
+    // a file whose footer reads but whose data does not: the COPY failed, nothing was committed.
+    // Errors of the commit or the store are not the file's fault: they propagate (retryable).
+    if (err instanceof DeltaError || err instanceof StorageError || !(err as Error).message.includes(a.local)) throw err;
+    await emitUnreadable(decl, a, err, emit);
+  }
+}
+
+/** A Parquet file DuckDB cannot read becomes one raw row carrying the error. */
+function emitUnreadable(decl: DatasetDeclaration, a: StageFileArgs, err: unknown, emit: EmitStaged): Promise<void> {
+  const fileDate = a.fileDate ? literal(a.fileDate) : 'NULL';
+  const message = `${a.key}: cannot read Parquet (${(err as Error).message.split('\n')[0]})`;
+  const nulls = (decl.sourceFields ?? []).map((f) => `NULL::VARCHAR AS ${ident(f.name)}`);
+  return emitWithDate(emit, decl, `SELECT ${[...nulls, "'' AS _raw", `${literal(message)} AS _parse_error`, `${literal(`${a.key}:0`)} AS _source`, '0 AS _line', "'parquet' AS _format", `${fileDate}::VARCHAR AS _file_date`].join(', ')}`, a.ingestDate);
 }

@@ -91,7 +91,7 @@ export async function ingestKafka(
         }
         const now = ctx.now?.() ?? new Date();
         const dates = await stagedDates(conn, stage, decl, now);
-        const result = await table.write(bronzeSelect(decl, stage, `${input.runId}:${topic}/${p}/${range.start}`, now), {
+        const result = await table.write(bronzeSelect(decl, ident(stage), `${input.runId}:${topic}/${p}/${range.start}`, now), {
           mode: 'append',
           conn,
           readVersion: base.version,

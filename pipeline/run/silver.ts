@@ -141,12 +141,19 @@ export async function typeBatch(
   const rowCols = await columnsOf(conn, 's_rows');
   const missing = ['_row_id', '_raw', ...decl.schema.map((f) => f.name)].filter((c) => !rowCols.has(c));
   if (missing.length) throw new SchemaMismatch(`silver.${decl.name}`, `the silver SQL does not produce ${missing.join(', ')}`);
-  const [nRows, nDistinct, nOk] = [
-    await scalar(conn, 'SELECT count(*) FROM s_rows'),
-    await scalar(conn, 'SELECT count(DISTINCT _row_id) FROM s_rows'),
-    await scalar(conn, 'SELECT count(*) FROM s_typed_ok'),
+  // one row per input: equal counts and equal sums of hashed ids (a dropped and a doubled row would
+  // have to hash to the same sum) — two streaming aggregates instead of a DISTINCT over the batch
+  const idSums = `count(*)::VARCHAR || ':' || coalesce(sum(hash(_row_id)::HUGEINT), 0)::VARCHAR`;
+  const [got, want] = [
+    (await conn.runAndReadAll(`SELECT ${idSums} FROM s_rows`)).getRowsJS()[0]?.[0],
+    (await conn.runAndReadAll(`SELECT ${idSums} FROM s_typed_ok`)).getRowsJS()[0]?.[0],
   ];
-  if (nRows !== nOk || nDistinct !== nOk) {
+  if (got !== want) {
+    const [nRows, nDistinct, nOk] = [
+      await scalar(conn, 'SELECT count(*) FROM s_rows'),
+      await scalar(conn, 'SELECT count(DISTINCT _row_id) FROM s_rows'),
+      await scalar(conn, 'SELECT count(*) FROM s_typed_ok'),
+    ];
     throw new SchemaMismatch(`silver.${decl.name}`, `the silver SQL must yield one row per input row (got ${nRows} rows, ${nDistinct} distinct, for ${nOk} inputs)`);
   }
   // failures found before the suite: unparseable rows, values that do not cast, JSON Schema
@@ -159,6 +166,42 @@ export async function typeBatch(
   if (suite.jsonSchema) await checkJsonSchema(conn, suite);
   await conn.run(`CREATE OR REPLACE TEMP TABLE s_pre_rows AS SELECT DISTINCT _row_id FROM s_pre`);
   return { refs, readVersions, suite };
+}
+
+/** Bits of `_row_id` below the delivery unit's rank: room for a line number or Kafka offset. */
+const LINE_BITS = 40;
+
+/**
+ * Materialises `s_batch`: the rows of view `s_bronze`, each with a `_row_id` that is unique and
+ * follows delivery order (ingest time, batch, then the file or topic-partition, then the line or
+ * offset), so "first delivered wins" in dedup and a re-run numbers the rows the same way.
+ * A row's `_source` is its unit (file path, or topic/partition) followed by its line or offset;
+ * the id is the unit's rank shifted above the line. Ranking the few units and joining them back
+ * avoids sorting the whole wide batch, which a row_number() over the four columns would do.
+ */
+async function numberBatch(conn: DuckDBConnection): Promise<void> {
+  const unit = `left(_source, length(_source) - length(CAST(_line AS VARCHAR)) - 1)`;
+  await conn.run(
+    `CREATE OR REPLACE TEMP TABLE s_units AS
+     SELECT _ingested_at, _batch_id, _unit, row_number() OVER (ORDER BY _ingested_at, _batch_id, _unit) AS _rank, min_line, max_line
+     FROM (SELECT _ingested_at, _batch_id, ${unit} AS _unit, min(_line) AS min_line, max(_line) AS max_line FROM s_bronze GROUP BY ALL)`,
+  );
+  // a NULL key would not join: such rows (never written by bronze.ts, but a table is data) take the sorting path
+  const fits = await scalar(
+    conn,
+    `SELECT coalesce(max(_rank) < ${2 ** (62 - LINE_BITS)} AND min(min_line) >= 0 AND max(max_line) < ${2 ** LINE_BITS}
+                     AND bool_and(_ingested_at IS NOT NULL AND _batch_id IS NOT NULL AND _unit IS NOT NULL), true)::INTEGER FROM s_units`,
+  );
+  await conn.run(
+    fits
+      ? `CREATE OR REPLACE TEMP TABLE s_batch AS
+         SELECT (CAST(u._rank AS BIGINT) << ${LINE_BITS}) + b._line AS _row_id, b.* EXCLUDE (_unit)
+         FROM (SELECT *, ${unit} AS _unit FROM s_bronze) b JOIN s_units u USING (_ingested_at, _batch_id, _unit)`
+      : // lines or units beyond the id's bit budget: number by sorting instead (slower, same order)
+        `CREATE OR REPLACE TEMP TABLE s_batch AS
+         SELECT CAST(row_number() OVER (ORDER BY _ingested_at, _batch_id, ${unit}, _line) AS BIGINT) AS _row_id, * FROM s_bronze`,
+  );
+  await conn.run('DROP TABLE s_units');
 }
 
 /** Registers view `s_bronze`: the bronze rows whose business date is D (bronze is partitioned by ingest date; file stats let the scan skip). */
@@ -179,9 +222,7 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
   // 1. the batch: bronze rows of business date D, numbered in delivery order
   // bronze is partitioned by ingest date: select by _date (file stats let the scan skip files)
   const bronze = await registerBronzeDate(ctx, decl, date, conn);
-  await conn.run(
-    `CREATE OR REPLACE TEMP TABLE s_batch AS SELECT CAST(row_number() OVER (ORDER BY _ingested_at, _batch_id, _line, _source) AS BIGINT) AS _row_id, * FROM s_bronze`,
-  );
+  await numberBatch(conn);
   const rowsIn = await scalar(conn, 'SELECT count(*) FROM s_batch');
   ctx.heartbeat({ taskId: input.taskId, stage: 'typing', rowsIn });
 

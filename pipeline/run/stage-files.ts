@@ -1,5 +1,5 @@
 /**
- * Landing files -> the bronze stage, read by DuckDB straight from the file (never as one JS
+ * Landing files -> bronze rows, read by DuckDB straight from the file (never as one JS
  * string): CSV and JSON lines are read as text lines with their 1-based line numbers, split and
  * checked in SQL, so a record that cannot be read stays a raw row with a parse error naming the
  * file and line, exactly as `parseCsv` / `parseJsonLines` (raw-records.ts, the reference the
@@ -39,11 +39,22 @@ export async function withLocalFile<T>(store: ObjectStore, key: string, fn: (loc
 }
 
 /**
- * Inserts `inner` (a SELECT yielding the source fields then _raw, _parse_error, _source, _line,
- * _format, _file_date) into the stage with its business date.
+ * Where a staged file's rows go: a SELECT yielding the source fields, then _raw, _parse_error,
+ * _source, _line, _format, _file_date and the business date _date. The temp tables it reads live
+ * only while the callback runs, so bronze writes it straight to the table (no staged copy).
  */
-export async function insertStaged(conn: DuckDBConnection, stage: string, decl: DatasetDeclaration, inner: string, ingestDate: string): Promise<void> {
-  await conn.run(`INSERT INTO ${ident(stage)} SELECT *, ${businessDateSql(decl, ingestDate)} AS _date FROM (${inner})`);
+export type EmitStaged = (select: string) => Promise<void>;
+
+/** Wraps `inner` (a SELECT yielding the source fields then _raw .. _file_date) with the business date and emits it. */
+export function emitWithDate(emit: EmitStaged, decl: DatasetDeclaration, inner: string, ingestDate: string): Promise<void> {
+  return emit(`SELECT *, ${businessDateSql(decl, ingestDate)} AS _date FROM (${inner})`);
+}
+
+/** An EmitStaged that inserts into a stage table (createStage with `withDate`). */
+export function insertInto(conn: DuckDBConnection, stage: string): EmitStaged {
+  return async (select) => {
+    await conn.run(`INSERT INTO ${ident(stage)} ${select}`);
+  };
 }
 
 const LINES = 't_bronze_lines';
@@ -103,7 +114,7 @@ function fieldCells(line: string): { cells: string[] } {
   return { cells };
 }
 
-export async function stageCsv(conn: DuckDBConnection, stage: string, decl: DatasetDeclaration, a: StageFileArgs): Promise<void> {
+export async function stageCsv(conn: DuckDBConnection, decl: DatasetDeclaration, a: StageFileArgs, emit: EmitStaged): Promise<void> {
   await readLines(conn, a.local);
   try {
     // Only a line with an odd number of quotes opens or closes a field running over lines; without one (the usual file), a line is a record.
@@ -134,9 +145,8 @@ export async function stageCsv(conn: DuckDBConnection, stage: string, decl: Data
       return `CASE WHEN err IS NOT NULL OR ${c} = '' THEN NULL WHEN starts_with(${c}, '"') THEN replace(${c}[2:-2], '""', '"') ELSE ${c} END AS ${ident(f)}`;
     };
     const countError = `${literal(`expected ${header.length} fields (${header.join(',')}), found `)} || len(cells)`;
-    await insertStaged(
-      conn,
-      stage,
+    await emitWithDate(
+      emit,
       decl,
       `WITH r AS (
          SELECT ln, l, unterminated, read_err, contains(l, '"') AS hasq,
@@ -163,15 +173,14 @@ export async function stageCsv(conn: DuckDBConnection, stage: string, decl: Data
 const JSON_STRING = '"(?:[^"\\\\]|\\\\.)*"';
 const JSON_TYPE_NAME = `CASE json_type(l) WHEN 'ARRAY' THEN 'an array' WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'boolean' WHEN 'NULL' THEN 'object' ELSE 'number' END`;
 
-export async function stageJsonLines(conn: DuckDBConnection, stage: string, decl: DatasetDeclaration, a: StageFileArgs): Promise<void> {
+export async function stageJsonLines(conn: DuckDBConnection, decl: DatasetDeclaration, a: StageFileArgs, emit: EmitStaged): Promise<void> {
   await readLines(conn, a.local);
   try {
     const fields = (decl.sourceFields ?? []).map((f) => f.name);
     const paths = `[${fields.map((f) => literal(`$.${JSON.stringify(f)}`)).join(', ')}]::VARCHAR[]`;
     const values = fields.length ? `CASE WHEN err IS NULL THEN json_extract_string(l, ${paths}) END` : 'NULL::VARCHAR[]';
-    await insertStaged(
-      conn,
-      stage,
+    await emitWithDate(
+      emit,
       decl,
       `WITH e AS (
          SELECT ln, l, CASE WHEN read_err IS NOT NULL THEN 'cannot read the line (' || read_err || ')'
@@ -190,6 +199,6 @@ export async function stageJsonLines(conn: DuckDBConnection, stage: string, decl
   }
 }
 
-export async function stageTextFile(conn: DuckDBConnection, stage: string, decl: DatasetDeclaration, format: Exclude<FileFormat, 'parquet'>, a: StageFileArgs): Promise<void> {
-  return format === 'csv' ? stageCsv(conn, stage, decl, a) : stageJsonLines(conn, stage, decl, a);
+export async function stageTextFile(conn: DuckDBConnection, decl: DatasetDeclaration, format: Exclude<FileFormat, 'parquet'>, a: StageFileArgs, emit: EmitStaged): Promise<void> {
+  return format === 'csv' ? stageCsv(conn, decl, a, emit) : stageJsonLines(conn, decl, a, emit);
 }

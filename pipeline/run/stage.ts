@@ -61,10 +61,10 @@ export function businessDateSql(decl: DatasetDeclaration, ingestDate: string): s
 }
 
 /**
- * SELECT of bronze rows from a staged batch (the connection's TimeZone must be UTC); `stagedDate`:
- * take `_date` from the stage (created `withDate`) instead of deriving it again.
+ * SELECT of bronze rows from a staged batch `from` (a quoted table name or a parenthesised SELECT;
+ * the connection's TimeZone must be UTC); `stagedDate`: take `_date` from it instead of deriving it again.
  */
-export function bronzeSelect(decl: DatasetDeclaration, stage: string, batchId: string, ingestedAt: Date, opts: { stagedDate?: boolean } = {}): string {
+export function bronzeSelect(decl: DatasetDeclaration, from: string, batchId: string, ingestedAt: Date, opts: { stagedDate?: boolean } = {}): string {
   const ingestDate = ingestedAt.toISOString().slice(0, 10);
   const fields = (decl.sourceFields ?? []).map((f) => ident(f.name));
   return `SELECT ${[...fields, '_raw', '_parse_error', '_source', '_line', '_format'].join(', ')},
@@ -72,7 +72,7 @@ export function bronzeSelect(decl: DatasetDeclaration, stage: string, batchId: s
       CAST(${literal(ingestedAt.toISOString())} AS TIMESTAMPTZ) AS _ingested_at,
       ${opts.stagedDate ? '_date' : businessDateSql(decl, ingestDate)} AS _date,
       ${dateLiteral(ingestDate)} AS _ingest_date
-    FROM ${ident(stage)}`;
+    FROM ${from}`;
 }
 
 /** Rows per business date in a staged batch: which silver partitions a commit feeds (late rows show up as earlier dates). */

@@ -6,7 +6,8 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generate, generateData, runTask, type GeneratedData, type TaskResult, type Tick, type Transaction } from '../../pipeline';
+import { dataset, generate, generateData, runTask, type GeneratedData, type TaskResult, type Tick, type Transaction } from '../../pipeline';
+import { runSilver } from '../../pipeline/run/silver';
 import { cleanupDirs } from '../helpers/lakehouse';
 import { DAILY_ORDER, pipelineEnv, type PipelineEnv } from '../helpers/pipeline';
 
@@ -286,5 +287,39 @@ describe('pipeline on a local warehouse', () => {
     const q = await rows<{ messages: string; source: string }>('silver.quarantine', "SELECT messages, source FROM {{table}} WHERE date = '2024-03-05'");
     expect(q).toHaveLength(1);
     expect(JSON.parse(q[0].messages)[0]).toMatch(/broken\.parquet: cannot read Parquet/);
+  });
+
+  it('refuses a silver SQL that drops one input row and doubles another, naming the counts', async () => {
+    const base = dataset('transactions');
+    // as many rows as inputs, but not one per input: only the id check can tell
+    const silver = `WITH t AS (${base.transformSql!.silver})
+      SELECT * FROM t WHERE _row_id <> (SELECT min(_row_id) FROM t)
+      UNION ALL SELECT * FROM t WHERE _row_id = (SELECT max(_row_id) FROM t)`;
+    const conn = await env.engine.connect();
+    await conn.run("SET TimeZone = 'UTC'");
+    const version = await (await env.warehouse.table('silver.transactions'))!.version();
+    await expect(runSilver(env.ctx, { taskId: 'silver.transactions', date: D1, runId: 'bad-sql' }, { ...base, transformSql: { silver } }, conn)).rejects.toThrow(
+      /one row per input row \(got (\d+) rows, (?!\1)\d+ distinct/,
+    );
+    expect(await (await env.warehouse.table('silver.transactions'))!.version()).toBe(version);
+    conn.closeSync();
+  });
+
+  it('keeps a Parquet file whose footer reads but whose data pages do not as one raw row, committing nothing else', async () => {
+    const good = await fs.readFile(path.join(env.landing, 'transactions', D1, 'part-2.parquet'));
+    // damage the data pages, keep the footer: the schema reads, the rows do not
+    const bad = Buffer.from(good);
+    for (let i = 64; i < bad.length / 2; i += 5) bad[i] ^= 0x5a;
+    const key = 'transactions/2024-03-06/damaged.parquet';
+    await fs.mkdir(path.join(env.landing, 'transactions', '2024-03-06'), { recursive: true });
+    await fs.writeFile(path.join(env.landing, key), bad);
+    const before = await (await env.warehouse.table('bronze.transactions'))!.version();
+    const b = await env.run('bronze.transactions', '2024-03-06');
+    expect(b.rowsOut).toBe(1);
+    const table = (await env.warehouse.table('bronze.transactions'))!;
+    expect(await table.version()).toBe(before + 1);
+    const raw = await rows<{ _parse_error: string }>('bronze.transactions', `SELECT _parse_error FROM {{table}} WHERE _source = '${key}:0'`);
+    expect(raw).toHaveLength(1);
+    expect(raw[0]._parse_error).toMatch(/damaged\.parquet: cannot read Parquet/);
   });
 });
