@@ -4,6 +4,7 @@
  * data and log file with size and sha256), so verify and restore need nothing else.
  */
 import type { ObjectStore } from '../storage/object-store';
+import { mapLimit } from './pool';
 
 export const MANIFEST_PREFIX = '_backup/manifests/';
 
@@ -92,8 +93,7 @@ export async function readManifest(target: ObjectStore, runId: string): Promise<
 /** All manifests in the target, oldest first (by finishedAt, then runId). */
 export async function listManifests(target: ObjectStore): Promise<BackupManifest[]> {
   const keys = (await target.list(MANIFEST_PREFIX)).filter((o) => o.key.endsWith('.json'));
-  const out: BackupManifest[] = [];
-  for (const o of keys) out.push(await readManifest(target, o.key.slice(MANIFEST_PREFIX.length, -'.json'.length)));
+  const out = await mapLimit(keys, 8, (o) => readManifest(target, o.key.slice(MANIFEST_PREFIX.length, -'.json'.length)));
   return out.sort((a, b) => a.finishedAt.localeCompare(b.finishedAt) || a.runId.localeCompare(b.runId));
 }
 

@@ -3,15 +3,16 @@
  * backed-up version, a chosen version, or the state as of a timestamp.
  *
  * Same ordering as a backup: data files first (each checked against the manifest's
- * checksum as it is read), then the destination's log is trimmed to the chosen version
- * (stale `_last_checkpoint` first, newer commits from the top down), then checkpoints and
- * commits ascending, `_last_checkpoint` last. Re-running a killed restore completes it.
+ * checksum as it is read), the reads of the log queued behind them in the same pool; then
+ * the destination's log is trimmed to the chosen version (stale `_last_checkpoint` first,
+ * newer commits from the top down), then checkpoints, commits one at a time ascending,
+ * `_last_checkpoint` last. Re-running a killed restore completes it.
  */
 import { NotFoundError, type ObjectStore } from '../storage/object-store';
-import { copyObject, objectSha256 } from './copy';
+import { copyObject, objectSha256, putVerified, sha256 } from './copy';
 import { LAST_CHECKPOINT, LOG_PREFIX, classifyLogKey, commitTimestamp } from './log-files';
 import { type BackupManifest, type ManifestFile, type TableManifest, listManifests, readManifest } from './manifest';
-import { mapLimit } from './pool';
+import { Limiter, mapLimit, settleAll } from './pool';
 
 export interface RestoreOptions {
   /** Restore from this backup run; default chosen by version/timestamp, else the newest. */
@@ -98,6 +99,9 @@ async function choose(backup: ObjectStore, opts: RestoreOptions): Promise<Choice
   return out;
 }
 
+/** Commits read ahead of the one being published. */
+const COMMIT_READ_AHEAD = 64;
+
 async function restoreTableImage(backup: ObjectStore, dest: ObjectStore, c: Choice, opts: RestoreOptions): Promise<RestoredTable> {
   const { entry, version, runId } = c;
   const src = entry.prefix ? backup.scoped(entry.prefix) : backup;
@@ -117,19 +121,57 @@ async function restoreTableImage(backup: ObjectStore, dest: ObjectStore, c: Choi
     bytesDone += size;
     opts.onProgress?.({ table: entry.table, filesDone, filesTotal: wanted.length, bytesDone });
   };
-  const put = async (f: ManifestFile): Promise<void> => {
-    if (existing.get(f.key) === f.size && (await objectSha256(dest, f.key, f.size)) === f.sha256) return tick(f.size);
-    const r = await copyObject(src, dest, f.key, { size: f.size, tmpDir: opts.tmpDir }).catch((err: unknown) => {
-      if (err instanceof NotFoundError) throw new BackupCorruptError(join(entry.prefix, f.key), runId, 'is missing from the backup');
-      throw err;
-    });
-    if (r.sha256 !== f.sha256 || r.size !== f.size) throw new BackupCorruptError(join(entry.prefix, f.key), runId, `does not match its manifest (size ${r.size}/${f.size}, sha256 ${r.sha256.slice(0, 12)}…/${f.sha256.slice(0, 12)}…)`);
+  const corrupt = (f: ManifestFile, detail: string) => new BackupCorruptError(join(entry.prefix, f.key), runId, detail);
+  const mismatch = (f: ManifestFile, size: number, digest: string) =>
+    corrupt(f, `does not match its manifest (size ${size}/${f.size}, sha256 ${digest.slice(0, 12)}…/${f.sha256.slice(0, 12)}…)`);
+  const present = async (f: ManifestFile): Promise<boolean> => existing.get(f.key) === f.size && (await objectSha256(dest, f.key, f.size)) === f.sha256;
+  const missing = (f: ManifestFile) => (err: unknown) => {
+    throw err instanceof NotFoundError ? corrupt(f, 'is missing from the backup') : err;
+  };
+
+  /** A data file: copied unless the destination holds the same bytes; checked against the manifest in flight. */
+  const putData = async (f: ManifestFile): Promise<void> => {
+    if (await present(f)) return tick(f.size);
+    const r = await copyObject(src, dest, f.key, { size: f.size, tmpDir: opts.tmpDir }).catch(missing(f));
+    if (r.sha256 !== f.sha256 || r.size !== f.size) throw mismatch(f, r.size, r.sha256);
     copiedFiles++;
     copiedBytes += r.size;
     tick(f.size);
   };
+  /** A log file read from the backup and checked against the manifest before anything is written. */
+  const fetchLog = async (f: ManifestFile): Promise<Uint8Array> => {
+    const body = await src.get(f.key).catch(missing(f));
+    const digest = sha256(body);
+    if (digest !== f.sha256 || body.byteLength !== f.size) throw mismatch(f, body.byteLength, digest);
+    return body;
+  };
+  const publish = async (f: ManifestFile, body: Uint8Array): Promise<void> => {
+    if (!(await present(f))) {
+      await putVerified(dest, f.key, body, f.sha256);
+      copiedFiles++;
+      copiedBytes += f.size;
+    }
+    tick(f.size);
+  };
 
-  await mapLimit(wanted.filter((f) => f.kind === 'data'), opts.concurrency ?? 4, put, opts.signal);
+  // Data copies first in the pool, the reads of the log queued behind them.
+  const pool = new Limiter(opts.concurrency ?? 4, opts.signal);
+  const logFiles = wanted.filter((f) => f.kind === 'checkpoint' || f.kind === 'crc' || f.kind === 'log_other');
+  const commits = wanted.filter((w) => w.kind === 'commit').sort((a, b) => a.version! - b.version!);
+  const withLast = lastCp && lastCp.version !== undefined && lastCp.version <= version ? lastCp : undefined;
+  const dataTasks = wanted.filter((f) => f.kind === 'data').map((f) => pool.run(() => putData(f)));
+  const logTasks = logFiles.map((f) => pool.run(() => fetchLog(f)));
+  const lastTask = withLast ? pool.run(() => fetchLog(withLast)) : Promise.resolve(undefined);
+  const commitTasks: Array<Promise<Uint8Array>> = [];
+  const readCommit = (i: number): void => {
+    if (i < commits.length && commitTasks[i] === undefined) {
+      commitTasks[i] = pool.run(() => fetchLog(commits[i]));
+      commitTasks[i].catch(() => undefined); // awaited in order below; failures surface there
+    }
+  };
+  for (let i = 0; i < Math.min(COMMIT_READ_AHEAD, commits.length); i++) readCommit(i);
+  for (const t of [...logTasks, lastTask]) t.catch(() => undefined);
+  await settleAll(dataTasks);
 
   // Trim the destination's log to `version`: whatever is not part of the restored image goes,
   // the pointer first and newer commits from the top, so readers never see a gap.
@@ -141,9 +183,17 @@ async function restoreTableImage(backup: ObjectStore, dest: ObjectStore, c: Choi
     .sort((a, b) => (a.c.kind === 'last_checkpoint' ? -1 : b.c.kind === 'last_checkpoint' ? 1 : (b.c.version ?? 0) - (a.c.version ?? 0)));
   for (const { k } of stale) await dest.delete(k);
 
-  await mapLimit(wanted.filter((f) => f.kind === 'checkpoint' || f.kind === 'crc' || f.kind === 'log_other'), opts.concurrency ?? 4, put, opts.signal);
-  for (const f of wanted.filter((w) => w.kind === 'commit').sort((a, b) => a.version! - b.version!)) await put(f);
-  if (lastCp && lastCp.version !== undefined && lastCp.version <= version) await put(lastCp);
+  const fetched = await settleAll(logTasks);
+  await settleAll(logFiles.map((f, i) => pool.run(() => publish(f, fetched[i]))));
+  for (let i = 0; i < commits.length; i++) {
+    if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
+    readCommit(i + COMMIT_READ_AHEAD);
+    const body = await commitTasks[i];
+    commitTasks[i] = Promise.resolve(new Uint8Array(0)); // let the body go
+    await publish(commits[i], body);
+  }
+  const last = await lastTask;
+  if (withLast && last) await publish(withLast, last);
   else if (existing.has(LAST_CHECKPOINT) && !keep.has(LAST_CHECKPOINT)) await dest.delete(LAST_CHECKPOINT);
   return { table: entry.table, prefix: entry.prefix, version, runId, copiedFiles, copiedBytes, removedLogFiles: stale.length };
 }
