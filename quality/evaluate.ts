@@ -101,29 +101,42 @@ export async function evaluate(input: EvaluateInput): Promise<EvaluateResult> {
     }
   }
 
-  // The later copies of each `unique` key first, as a small table of row ids: a narrow window
-  // here is far cheaper than a window over every column in the row pass, or a non-equi EXISTS.
-  const dupTables = new Map<Expectation, string>();
+  // Each `unique` rule's failing row ids first, as a small table: the later copies of a key in the
+  // batch (a narrow window over the key and `_row_id`), plus the rows whose key is already stored
+  // (a semi-join). The row pass then needs an equi-join on `_row_id` only.
+  const hitTables = new Map<Expectation, string>();
   for (const [i, e] of rowRules.entries()) {
     if (e.rule !== 'unique') continue;
     const name = `${p}_dup${i}`;
+    const keys = e.columns.map(ident);
+    const stored = input.existingView
+      ? ` UNION SELECT b._row_id FROM ${batch} b SEMI JOIN ${input.existingView} x ON ${keys.map((k) => `x.${k} = b.${k}`).join(' AND ')}`
+      : '';
     await q(
       `CREATE OR REPLACE TEMP TABLE ${name} AS SELECT _row_id FROM (
-         SELECT _row_id, row_number() OVER (PARTITION BY ${e.columns.map(ident).join(', ')} ORDER BY _row_id) AS rn FROM ${batch}
-         WHERE ${e.columns.map((c) => `${ident(c)} IS NOT NULL`).join(' AND ')}) WHERE rn > 1`,
+         SELECT _row_id, row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY _row_id) AS rn FROM ${batch}
+         WHERE ${keys.map((k) => `${k} IS NOT NULL`).join(' AND ')}) WHERE rn > 1${stored}`,
       `duplicate keys of '${e.name}'`,
     );
-    dupTables.set(e, name);
+    hitTables.set(e, name);
   }
 
-  // One pass over the batch: a boolean per row rule; the few rows failing something are kept
-  // whole, so samples and messages never need to scan the batch again.
+  // One pass over the batch keeps the rows failing some row rule, whole, with a boolean per rule.
+  // The WHERE tests each rule as a filter (an OR short-cuts, NULL reads as pass); the flags are
+  // computed again only for the few rows kept. Lookups are LEFT JOINs (once each), not subqueries,
+  // so the filter and the flags read the same joined column.
   const flags = `${p}_flags`;
-  const rendered = rowRules.map((e, i) => ({ e, i, flag: `__q_f${i}`, fail: failExpr(e, input, types, dupTables), message: messageExpr(e) }));
+  const joins: string[] = [];
+  const rendered = rowRules.map((e, i) => {
+    const r = failExpr(e, i, input, types, hitTables);
+    if (r.join) joins.push(r.join);
+    return { e, i, flag: `__q_f${i}`, fail: r.fail, message: messageExpr(e) };
+  });
   if (rendered.length > 0) {
     await q(
-      `CREATE OR REPLACE TEMP TABLE ${flags} AS SELECT * FROM (SELECT b.*, ${rendered.map((r) => `coalesce(${r.fail}, false) AS ${r.flag}`).join(', ')} FROM ${batch} b)
-       WHERE ${rendered.map((r) => r.flag).join(' OR ')}`,
+      `CREATE OR REPLACE TEMP TABLE ${flags} AS SELECT b.*, ${rendered.map((r) => `coalesce(${r.fail}, false) AS ${r.flag}`).join(', ')}
+       FROM ${batch} b ${joins.join(' ')}
+       WHERE ${rendered.map((r) => `(${r.fail})`).join(' OR ')}`,
       'row rules',
     );
   } else {
@@ -235,54 +248,66 @@ async function describe(conn: DuckDBConnection, view: string): Promise<Map<strin
 const col = (c: string): string => `b.${ident(c)}`;
 const shown = (c: string): string => `coalesce(left(CAST(${col(c)} AS VARCHAR), ${VALUE_CHARS}), 'NULL')`;
 
-/** SQL that is true when the row fails the rule (NULL is read as pass by the caller's coalesce). */
-function failExpr(e: Expectation, input: EvaluateInput, types: Map<string, string>, dupTables: Map<Expectation, string>): string {
+/**
+ * SQL that is true when the row fails the rule, NULL or false when it passes, and the LEFT JOIN
+ * it reads (aliased `__q_j<i>`, its one column `__q_k<i>`: names no batch column or `sql` rule uses).
+ */
+function failExpr(
+  e: Expectation,
+  i: number,
+  input: EvaluateInput,
+  types: Map<string, string>,
+  hitTables: Map<Expectation, string>,
+): { fail: string; join?: string } {
   const typeOf = (c: string): string => {
     const t = types.get(c);
     if (!t) throw new Error(`quality evaluate(${input.suite.dataset}): expectation '${e.name}': column '${c}' is not in the batch`);
     return t;
   };
+  const key = `__q_j${i}.__q_k${i}`;
   switch (e.rule) {
     case 'not_null': {
       const t = typeOf(e.column);
-      // trim() only where a value starts with a space: most values do not, and trim is the cost here
-      return e.treatEmptyAsNull && typeClass(t) === 'string'
-        ? `(${col(e.column)} IS NULL OR ${col(e.column)} = '' OR (starts_with(${col(e.column)}, ' ') AND trim(${col(e.column)}) = ''))`
-        : `${col(e.column)} IS NULL`;
+      const c = col(e.column);
+      // trim() only where a value starts with a space (CASE evaluates a branch for its rows only):
+      // most values do not, and trimming every value was the cost of this rule
+      return {
+        fail: e.treatEmptyAsNull && typeClass(t) === 'string' ? `(${c} IS NULL OR CASE WHEN starts_with(${c}, ' ') THEN trim(${c}) = '' ELSE ${c} = '' END)` : `${c} IS NULL`,
+      };
     }
     case 'between': {
       const t = typeOf(e.column);
       const parts: string[] = [];
       if (e.min !== undefined) parts.push(`${col(e.column)} < ${typedLit(e.min, t)}`);
       if (e.max !== undefined) parts.push(`${col(e.column)} > ${typedLit(e.max, t)}`);
-      return `(${parts.join(' OR ')})`;
+      return { fail: `(${parts.join(' OR ')})` };
     }
     case 'in_set': {
       const t = typeOf(e.column);
-      return `${col(e.column)} NOT IN (${e.values.map((v) => typedLit(v, t)).join(', ')})`;
+      return { fail: `${col(e.column)} NOT IN (${e.values.map((v) => typedLit(v, t)).join(', ')})` };
     }
     case 'match_regex':
       typeOf(e.column);
-      return `NOT regexp_matches(CAST(${col(e.column)} AS VARCHAR), ${lit(e.pattern)})`;
+      return { fail: `NOT regexp_matches(CAST(${col(e.column)} AS VARCHAR), ${lit(e.pattern)})` };
     case 'column_pair':
       typeOf(e.left);
       typeOf(e.right);
-      return `NOT (${col(e.left)} ${e.op} ${col(e.right)})`;
+      return { fail: `NOT (${col(e.left)} ${e.op} ${col(e.right)})` };
     case 'sql':
-      return `NOT CAST((${e.expression}) AS BOOLEAN)`;
-    case 'unique': {
+      return { fail: `NOT CAST((${e.expression}) AS BOOLEAN)` };
+    case 'unique':
+      // the hit table holds only rows whose key has no NULL part
       e.columns.forEach(typeOf);
-      const inBatch = `EXISTS (SELECT 1 FROM ${dupTables.get(e)} d WHERE d._row_id = ${col('_row_id')})`;
-      const stored = input.existingView
-        ? ` OR EXISTS (SELECT 1 FROM ${input.existingView} x WHERE ${e.columns.map((c) => `x.${ident(c)} = ${col(c)}`).join(' AND ')})`
-        : '';
-      return `(${e.columns.map((c) => `${col(c)} IS NOT NULL`).join(' AND ')} AND (${inBatch}${stored}))`;
-    }
+      return { fail: `${key} IS NOT NULL`, join: `LEFT JOIN (SELECT _row_id AS __q_k${i} FROM ${hitTables.get(e)}) __q_j${i} ON ${key} = ${col('_row_id')}` };
     case 'foreign_key': {
       typeOf(e.column);
       const view = input.referenceViews?.[e.reference];
       if (!view) throw new Error(`quality evaluate(${input.suite.dataset}): expectation '${e.name}': no view given for reference '${e.reference}'`);
-      return `(${col(e.column)} IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ${view} r WHERE r.${ident(e.referenceColumn)} = ${col(e.column)}))`;
+      // the distinct reference keys: the join never repeats a batch row
+      return {
+        fail: `(${col(e.column)} IS NOT NULL AND ${key} IS NULL)`,
+        join: `LEFT JOIN (SELECT DISTINCT r.${ident(e.referenceColumn)} AS __q_k${i} FROM ${view} r) __q_j${i} ON ${key} = ${col(e.column)}`,
+      };
     }
     case 'row_count_between':
     case 'freshness':
