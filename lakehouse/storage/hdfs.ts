@@ -24,8 +24,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { checkKey, checkPrefix, compareKeys, isTempName, scopePrefix, splitKey, tempName, toBytes } from './keys';
-import { NotFoundError, StorageError, type ByteRange, type ObjectInfo, type ObjectStore } from './object-store';
+import { checkKey, checkPrefix, compareKeys, folderIsAfter, isAfter, isTempName, scopePrefix, splitKey, tempName, toBytes } from './keys';
+import { NotFoundError, StorageError, type ByteRange, type ListOptions, type ObjectInfo, type ObjectStore } from './object-store';
 import { isTransientNetworkError, withRetry, type RetryOptions } from './retry';
 
 export interface HdfsOptions {
@@ -374,7 +374,7 @@ export class HdfsStore implements ObjectStore {
     }
   }
 
-  async list(prefix: string): Promise<ObjectInfo[]> {
+  async list(prefix: string, opts: ListOptions = {}): Promise<ObjectInfo[]> {
     checkPrefix(this.url, prefix);
     const slash = prefix.lastIndexOf('/');
     const out: ObjectInfo[] = [];
@@ -390,7 +390,7 @@ export class HdfsStore implements ObjectStore {
         while (active < workers && pending.length > 0) {
           const dirKey = pending.shift() as string;
           active++;
-          this.listDir(dirKey, prefix)
+          this.listDir(dirKey, prefix, opts.startAfter)
             .then(({ files, dirs }) => {
               out.push(...files);
               pending.push(...dirs);
@@ -408,8 +408,11 @@ export class HdfsStore implements ObjectStore {
     return out.sort((a, b) => compareKeys(a.key, b.key));
   }
 
-  /** One folder, all pages of LISTSTATUS_BATCH; keeps what can match `prefix`. */
-  private async listDir(dirKey: string, prefix: string): Promise<{ files: ObjectInfo[]; dirs: string[] }> {
+  /**
+   * One folder, all pages of LISTSTATUS_BATCH; keeps what can match `prefix` and sorts after
+   * `keysAfter` (filtered here: WebHDFS's own startAfter names an entry of one folder, not a key).
+   */
+  private async listDir(dirKey: string, prefix: string, keysAfter: string | undefined): Promise<{ files: ObjectInfo[]; dirs: string[] }> {
     const dirPath = dirKey ? `${this.rootPath}/${dirKey}` : this.rootPath || '/';
     const files: ObjectInfo[] = [];
     const dirs: string[] = [];
@@ -432,8 +435,8 @@ export class HdfsStore implements ObjectStore {
         const key = dirKey ? `${dirKey}/${name}` : name;
         if (st.type === 'DIRECTORY') {
           const asDir = `${key}/`;
-          if (asDir.startsWith(prefix) || prefix.startsWith(asDir)) dirs.push(key);
-        } else if (st.type === 'FILE' && key.startsWith(prefix)) {
+          if ((asDir.startsWith(prefix) || prefix.startsWith(asDir)) && folderIsAfter(key, keysAfter)) dirs.push(key);
+        } else if (st.type === 'FILE' && key.startsWith(prefix) && isAfter(key, keysAfter)) {
           files.push({ key, size: st.length, modified: new Date(st.modificationTime) });
         }
       }

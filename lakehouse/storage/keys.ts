@@ -65,6 +65,18 @@ export function compareKeys(a: string, b: string): number {
   return a.length - b.length;
 }
 
+/** Whether a key is listed under ListOptions.startAfter (strictly after it, code point order). */
+export function isAfter(key: string, startAfter: string | undefined): boolean {
+  return startAfter === undefined || compareKeys(key, startAfter) > 0;
+}
+
+/** Whether a folder can hold keys after startAfter: a listing skips the folders that cannot. */
+export function folderIsAfter(folderKey: string, startAfter: string | undefined): boolean {
+  if (startAfter === undefined) return true;
+  const dir = `${folderKey}/`;
+  return compareKeys(dir, startAfter) >= 0 || startAfter.startsWith(dir);
+}
+
 /**
  * In-flight files are written beside their target (same folder, so rename/link stays on one
  * file system / namespace) under a hidden name, and list() never shows them: a reader or a

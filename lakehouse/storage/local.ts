@@ -10,8 +10,8 @@ import { constants as fsc } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { checkKey, checkPrefix, compareKeys, isTempName, scopePrefix, tempName, toBytes } from './keys';
-import { NotFoundError, StorageError, type ByteRange, type ObjectInfo, type ObjectStore } from './object-store';
+import { checkKey, checkPrefix, compareKeys, folderIsAfter, isAfter, isTempName, scopePrefix, tempName, toBytes } from './keys';
+import { NotFoundError, StorageError, type ByteRange, type ListOptions, type ObjectInfo, type ObjectStore } from './object-store';
 
 const RETRYABLE_FS = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'EINTR']);
 
@@ -159,20 +159,21 @@ export class LocalStore implements ObjectStore {
     }
   }
 
-  async list(prefix: string): Promise<ObjectInfo[]> {
+  async list(prefix: string, opts: ListOptions = {}): Promise<ObjectInfo[]> {
     checkPrefix(this.url, prefix);
     const out: ObjectInfo[] = [];
     const slash = prefix.lastIndexOf('/');
     const startKey = slash < 0 ? '' : prefix.slice(0, slash);
     try {
-      await this.walk(startKey, prefix, out);
+      await this.walk(startKey, prefix, opts.startAfter, out);
     } catch (err) {
       throw this.fail(prefix, 'list', err);
     }
     return out.sort((a, b) => compareKeys(a.key, b.key));
   }
 
-  private async walk(dirKey: string, prefix: string, out: ObjectInfo[]): Promise<void> {
+  /** Names come from readdir; only the keys listed are stat'ed (size, mtime), so startAfter saves the stats before it. */
+  private async walk(dirKey: string, prefix: string, startAfter: string | undefined, out: ObjectInfo[]): Promise<void> {
     const dirAbs = dirKey === '' ? this.root : path.join(this.root, ...dirKey.split('/'));
     let entries: import('node:fs').Dirent[];
     try {
@@ -188,14 +189,14 @@ export class LocalStore implements ObjectStore {
       const key = dirKey === '' ? e.name : `${dirKey}/${e.name}`;
       if (e.isDirectory()) {
         const asDir = `${key}/`;
-        if (asDir.startsWith(prefix) || prefix.startsWith(asDir)) subdirs.push(key);
-      } else if (key.startsWith(prefix) && (e.isFile() || e.isSymbolicLink())) {
+        if ((asDir.startsWith(prefix) || prefix.startsWith(asDir)) && folderIsAfter(key, startAfter)) subdirs.push(key);
+      } else if (key.startsWith(prefix) && isAfter(key, startAfter) && (e.isFile() || e.isSymbolicLink())) {
         files.push(key);
       }
     }
     const infos = await Promise.all(files.map((k) => this.stat(k)));
     for (const info of infos) if (info) out.push(info);
-    for (const d of subdirs) await this.walk(d, prefix, out);
+    for (const d of subdirs) await this.walk(d, prefix, startAfter, out);
   }
 
   private async stat(key: string): Promise<ObjectInfo | undefined> {

@@ -23,6 +23,14 @@ export interface ByteRange {
   length: number;
 }
 
+export interface ListOptions {
+  /**
+   * Only keys sorting strictly after this one (code point order), like S3's StartAfter: how the
+   * Delta log is listed from its checkpoint on, at a cost that does not grow with the table's age.
+   */
+  startAfter?: string;
+}
+
 export interface ObjectStore {
   /** URL of the store root: file:///abs/path, s3://bucket/prefix, hdfs://host:port/path. */
   readonly url: string;
@@ -42,8 +50,8 @@ export interface ObjectStore {
    * parent folders are created. Throws NotFoundError when absent, leaving nothing at localPath.
    */
   getFile(key: string, localPath: string): Promise<void>;
-  /** Every object whose key starts with prefix (recursive), sorted by key. */
-  list(prefix: string): Promise<ObjectInfo[]>;
+  /** Every object whose key starts with prefix (recursive), sorted by key; with startAfter, only the keys after it. */
+  list(prefix: string, opts?: ListOptions): Promise<ObjectInfo[]>;
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Delete; a missing key is not an error. */
   delete(key: string): Promise<void>;

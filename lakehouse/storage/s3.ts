@@ -30,7 +30,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { checkKey, checkPrefix, compareKeys, scopePrefix, tempName, toBytes } from './keys';
-import { NotFoundError, StorageError, type ByteRange, type ObjectInfo, type ObjectStore } from './object-store';
+import { NotFoundError, StorageError, type ByteRange, type ListOptions, type ObjectInfo, type ObjectStore } from './object-store';
 import { isTransientNetworkError, withRetry, type RetryOptions } from './retry';
 
 export interface S3Options {
@@ -277,13 +277,17 @@ export class S3Store implements ObjectStore {
     });
   }
 
-  async list(prefix: string): Promise<ObjectInfo[]> {
+  async list(prefix: string, opts: ListOptions = {}): Promise<ObjectInfo[]> {
     checkPrefix(this.url, prefix);
     const out: ObjectInfo[] = [];
+    // S3 orders keys by UTF-8 bytes, our code point order: its StartAfter is ours.
+    const StartAfter = opts.startAfter === undefined ? undefined : this.prefix + opts.startAfter;
     let ContinuationToken: string | undefined;
     do {
       const res = await this.call(prefix, 'list', () =>
-        this.shared.client.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, ContinuationToken, MaxKeys: this.shared.options.listPageSize })),
+        this.shared.client.send(
+          new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix + prefix, StartAfter, ContinuationToken, MaxKeys: this.shared.options.listPageSize }),
+        ),
       );
       for (const o of res.Contents ?? []) {
         if (!o.Key || o.Key.endsWith('/')) continue; // folder markers made by other tools

@@ -139,6 +139,21 @@ describe.each(BACKENDS)('ObjectStore contract on %s', (kind) => {
     expect(await store.list('nothing-here')).toEqual([]);
   });
 
+  it('lists from a start-after key: only keys strictly after it, in folders too', async () => {
+    const keys = ['sa/_delta_log/00000000000000000009.json', 'sa/_delta_log/00000000000000000010.checkpoint.parquet', 'sa/_delta_log/00000000000000000010.json', 'sa/_delta_log/00000000000000000011.json', 'sa/_delta_log/_last_checkpoint', 'sa/a/1', 'sa/b/c/2', 'sa/bb'];
+    for (const k of [...keys].reverse()) await store.put(k, k);
+    const after = async (prefix: string, startAfter: string) => (await store.list(prefix, { startAfter })).map((o) => o.key);
+    // A version's prefix without its '.': that version's checkpoint and commit onward.
+    expect(await after('sa/_delta_log/', 'sa/_delta_log/00000000000000000010')).toEqual(keys.slice(1, 5));
+    expect(await after('sa/', 'sa/_delta_log/00000000000000000010.json')).toEqual(keys.slice(3));
+    expect(await after('sa/', 'sa/a/1')).toEqual(keys.slice(6)); // exclusive, and the folder before it is skipped
+    expect(await after('sa/', 'sa/b/')).toEqual(keys.slice(6));
+    expect(await after('sa/', 'sa/b/c/2')).toEqual(['sa/bb']);
+    expect(await after('sa/', 'a')).toEqual(keys); // before the prefix: everything
+    expect(await after('sa/', 'sa/zzz')).toEqual([]);
+    expect((await store.list('sa/', { startAfter: 'sa/bb' })).length).toBe(0);
+  });
+
   it('head: size of an object, undefined for a missing key or a folder', async () => {
     await store.put('hd/dir/obj', 'abc');
     expect(await store.head('hd/dir/obj')).toMatchObject({ key: 'hd/dir/obj', size: 3 });
@@ -250,6 +265,7 @@ describe('S3Store paging', () => {
       const keys = ['p/e', 'p/a', 'p/d/1', 'p/c', 'p/b'];
       await Promise.all(keys.map((k) => store.put(k, k)));
       expect((await store.list('p/')).map((o) => o.key)).toEqual([...keys].sort());
+      expect((await store.list('p/', { startAfter: 'p/b' })).map((o) => o.key)).toEqual(['p/c', 'p/d/1', 'p/e']);
     } finally {
       store.destroy();
     }
