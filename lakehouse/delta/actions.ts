@@ -200,7 +200,8 @@ export function encodePath(relative: string): string {
 
 /** Inverse of encodePath: the store key (relative to the table root) for an add.path. */
 export function decodePath(path: string): string {
-  return decodeURIComponent(path);
+  // Most paths hold no escape: skip the decoder (a snapshot decodes every live file's path).
+  return path.includes('%') ? decodeURIComponent(path) : path;
 }
 
 export function isAdd(a: Action): a is { add: AddFile } {

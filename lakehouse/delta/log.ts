@@ -31,6 +31,8 @@ export interface LogListing {
   lastCheckpoint?: LastCheckpoint;
   /** Highest version seen in commits or checkpoints; -1 for an empty log. */
   latest: number;
+  /** Lowest version the listing covers: 0 for the whole log; older versions were not listed. */
+  from: number;
 }
 
 const COMMIT_RE = /^_delta_log\/(\d{20})\.json$/;
@@ -55,20 +57,34 @@ export async function readLastCheckpoint(store: ObjectStore, table: string): Pro
   }
 }
 
+const LOG_PREFIX = '_delta_log/';
+
+/** Lists the log files of `version` and after: every one of them starts with this key plus '.'. */
+function startAfterVersion(version: number): string {
+  return `${LOG_PREFIX}${String(version).padStart(20, '0')}`;
+}
+
 /**
- * List the log. With `fromVersion`, only the blocks of 1000 versions from there on are listed
- * (prefix `_delta_log/<first 17 digits>`) and _last_checkpoint is not read: what a snapshot
- * update needs, at a cost that does not grow with the age of the table.
+ * List the log, whole by default. With `fromVersion`, only the files of that version and later
+ * are listed and _last_checkpoint is not read: what a snapshot update needs. With `forVersion`
+ * (a snapshot load; 'latest' for the newest), _last_checkpoint is read and, when the wanted version
+ * is at or after the checkpoint it names, the listing starts at that checkpoint, as delta-rs and
+ * Spark list. Both cost what the recent log holds, not the age of the table.
  */
-export async function listLog(store: ObjectStore, table: string, opts: { fromVersion?: number } = {}): Promise<LogListing> {
-  if (opts.fromVersion !== undefined) return classify(await listBlocksFrom(store, opts.fromVersion), undefined);
+export async function listLog(store: ObjectStore, table: string, opts: { fromVersion?: number; forVersion?: number | 'latest' } = {}): Promise<LogListing> {
+  if (opts.fromVersion !== undefined) return classify(await store.list(LOG_PREFIX, { startAfter: startAfterVersion(opts.fromVersion) }), undefined, opts.fromVersion);
   // _last_checkpoint first, then the listing: a checkpoint is written before its pointer, so the
   // listing then always holds the checkpoint it names (reading both at once could race a writer).
   const lastCheckpoint = await readLastCheckpoint(store, table);
-  return classify(await store.list('_delta_log/'), lastCheckpoint);
+  const want = opts.forVersion;
+  if (lastCheckpoint && lastCheckpoint.version > 0 && want !== undefined && (want === 'latest' || want >= lastCheckpoint.version)) {
+    const from = lastCheckpoint.version;
+    return classify(await store.list(LOG_PREFIX, { startAfter: startAfterVersion(from) }), lastCheckpoint, from);
+  }
+  return classify(await store.list(LOG_PREFIX), lastCheckpoint, 0);
 }
 
-function classify(objects: ObjectInfo[], lastCheckpoint: LastCheckpoint | undefined): LogListing {
+function classify(objects: ObjectInfo[], lastCheckpoint: LastCheckpoint | undefined, from: number): LogListing {
   const commits = new Map<number, ObjectInfo>();
   const checkpoints = new Map<number, CheckpointRef>();
   const multipart = new Map<string, { version: number; total: number; parts: Map<number, ObjectInfo> }>();
@@ -112,19 +128,7 @@ function classify(objects: ObjectInfo[], lastCheckpoint: LastCheckpoint | undefi
     checkpoints.set(mp.version, { version: mp.version, keys, size });
     latest = Math.max(latest, mp.version);
   }
-  return { commits, checkpoints, lastCheckpoint, latest };
-}
-
-async function listBlocksFrom(store: ObjectStore, from: number): Promise<ObjectInfo[]> {
-  const out: ObjectInfo[] = [];
-  for (let block = Math.floor(from / 1000); ; block++) {
-    const prefix = `_delta_log/${String(block).padStart(17, '0')}`;
-    const objs = await store.list(prefix);
-    out.push(...objs);
-    // Continue only when this block is full up to its last version.
-    const lastKey = `${prefix}999.json`;
-    if (!objs.some((o) => o.key === lastKey)) return out;
-  }
+  return { commits, checkpoints, lastCheckpoint, latest, from };
 }
 
 /** Read and parse one commit file. */
@@ -158,7 +162,7 @@ export async function readLog(
 ): Promise<LogEntry[]> {
   const table = opts.table ?? store.url;
   const listing = opts.listing ?? (await listLog(store, table));
-  const from = opts.from ?? 0;
+  const from = opts.from ?? listing.from;
   const to = opts.to ?? listing.latest;
   const versions: number[] = [];
   for (let v = from; v <= to; v++) {

@@ -15,7 +15,7 @@ import {
 } from './actions';
 import { LogError, TableNotFoundError, UnsupportedFeatureError } from './errors';
 import { listLog, monotonicTimestamps, readLog, type LogEntry, type LogListing } from './log';
-import type { CheckpointIO } from './parquet';
+import { checkpointSize, type CheckpointActions, type CheckpointIO } from './parquet';
 import { schemaFromJson, type Field } from './schema';
 
 /** Reader features we read correctly (PROTOCOL.md "Table Features"). */
@@ -69,7 +69,10 @@ export interface LoadOptions {
 
 export async function loadSnapshot(store: ObjectStore, opts: LoadOptions): Promise<Snapshot> {
   const table = opts.table ?? store.url;
-  const listing = opts.listing ?? (await listLog(store, table));
+  // Latest or a version: the log from _last_checkpoint's checkpoint on is enough when the version is
+  // at or after it. A timestamp needs every commit's time, so the whole log.
+  let listing = opts.listing ?? (await listLog(store, table, { forVersion: opts.timestamp === undefined ? (opts.version ?? 'latest') : undefined }));
+  if (listing.from > 0 && (opts.timestamp !== undefined || (opts.version !== undefined && opts.version < listing.from))) listing = await listLog(store, table);
   const last = listing.lastCheckpoint;
   const timeTravel = opts.version !== undefined || opts.timestamp !== undefined;
   const missingCheckpoint = (): LogError =>
@@ -92,23 +95,24 @@ export async function loadSnapshot(store: ObjectStore, opts: LoadOptions): Promi
   let fromVersion = 0;
   if (cp !== undefined) {
     const ref = listing.checkpoints.get(cp)!;
-    let actions: Action[];
+    let content: CheckpointActions;
     try {
-      actions = await opts.io.readCheckpoint(store, ref.keys);
+      content = await opts.io.readCheckpoint(store, ref.keys);
     } catch (err) {
       throw new LogError(table, cp, ref.keys[0], `unreadable checkpoint: ${(err as Error).message}`, { cause: err });
     }
-    if (last && last.version === cp && typeof last.size === 'number' && last.size !== actions.length) {
-      throw new LogError(table, cp, ref.keys[0], `checkpoint holds ${actions.length} actions but ${LAST_CHECKPOINT_KEY} says ${last.size}`);
+    const size = checkpointSize(content);
+    if (last && last.version === cp && typeof last.size === 'number' && last.size !== size) {
+      throw new LogError(table, cp, ref.keys[0], `checkpoint holds ${size} actions but ${LAST_CHECKPOINT_KEY} says ${last.size}`);
     }
-    for (const a of actions) state.apply(a, cp, ref.keys[0]);
+    state.applyCheckpoint(content, cp);
     fromVersion = cp + 1;
   } else if (!listing.commits.has(0)) {
     const first = Math.min(...listing.commits.keys());
     throw new LogError(table, 0, undefined, `no checkpoint and the log starts at version ${first}: earlier commits were removed`);
   }
   const entries = target >= fromVersion ? await readLog(store, { table, from: fromVersion, to: target, listing }) : [];
-  for (const e of entries) for (const a of e.actions) state.apply(a, e.version, e.version.toString());
+  for (const e of entries) for (const a of e.actions) state.apply(a, e.version);
 
   if (!state.protocol) throw new LogError(table, target, undefined, 'no protocol action in the log');
   if (!state.metadata) throw new LogError(table, target, undefined, 'no metaData action in the log');
@@ -126,7 +130,23 @@ class ReplayState {
   txns = new Map<string, number>();
   constructor(readonly table: string) {}
 
-  apply(a: Action, version: number, _where: string): void {
+  /** A checkpoint's state, in the order its actions are applied: protocol first, to refuse early. */
+  applyCheckpoint(c: CheckpointActions, version: number): void {
+    for (const protocol of c.protocols) this.apply({ protocol }, version);
+    for (const metaData of c.metadata) this.metadata = metaData;
+    for (const t of c.txns) this.txns.set(t.appId, t.version);
+    // Applied to a fresh state, adds before removes (as the old action order had it): no
+    // tombstone to clear per add, and a remove still wins over an add of the same path.
+    const files = this.files;
+    for (const add of c.adds) files.set(decodePath(add.path), add);
+    for (const rm of c.removes) {
+      const key = decodePath(rm.path);
+      files.delete(key);
+      this.tombstones.set(key, rm);
+    }
+  }
+
+  apply(a: Action, version: number): void {
     if ('add' in a) {
       const key = decodePath(a.add.path);
       this.files.set(key, a.add);
@@ -218,7 +238,7 @@ export async function updateSnapshot(store: ObjectStore, snap: Snapshot, opts: {
   state.tombstones = new Map(snap.tombstones);
   state.txns = new Map(snap.txns);
   const entries = await readLog(store, { table: snap.table, from: snap.version + 1, to: listing.latest, listing });
-  for (const e of entries) for (const a of e.actions) state.apply(a, e.version, String(e.version));
+  for (const e of entries) for (const a of e.actions) state.apply(a, e.version);
   checkReadable(snap.table, listing.latest, state.protocol!, state.metadata);
   return new Snapshot(snap.table, listing.latest, state.protocol!, state.metadata!, state.files, state.txns, state.tombstones, entries[entries.length - 1].timestamp);
 }

@@ -10,8 +10,8 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ObjectStore } from '../storage/object-store';
-import type { Action } from '../delta/actions';
-import type { CheckpointIO } from '../delta/parquet';
+import type { Action, AddFile, Metadata, Protocol, RemoveFile, Txn } from '../delta/actions';
+import type { CheckpointActions, CheckpointIO } from '../delta/parquet';
 import { literal } from '../delta/schema';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { Engine } from './duckdb';
@@ -40,54 +40,51 @@ function compact(v: unknown): unknown {
 const KEY_FIELD: Record<(typeof ACTION_COLUMNS)[number], string> = { txn: 'appId', add: 'path', remove: 'path', metaData: 'schemaString', protocol: 'minReaderVersion' };
 /** Members that must be present on the action even when the checkpoint holds null. */
 const DEFAULTS: Partial<Record<(typeof ACTION_COLUMNS)[number], Record<string, () => unknown>>> = {
-  add: { partitionValues: () => ({}) },
+  add: { partitionValues: () => EMPTY_MAP },
   metaData: { configuration: () => ({}), partitionColumns: () => [] },
 };
+const EMPTY_MAP: Record<string, string> = Object.freeze({}) as Record<string, string>;
 const NUMERIC = new Set(['TINYINT', 'SMALLINT', 'INTEGER', 'BIGINT', 'HUGEINT', 'UTINYINT', 'USMALLINT', 'UINTEGER', 'UBIGINT', 'FLOAT', 'DOUBLE']);
+
+/** How a member's text becomes its JS value. */
+const enum Kind {
+  Text,
+  Number,
+  Boolean,
+  /** A MAP rendered by to_json: parsed once per distinct rendering and shared, frozen. */
+  Map,
+  Json,
+}
 
 /** One struct member, selected flat as VARCHAR text (or NULL) and decoded back into its JS value. */
 interface Member {
   name: string;
   sql: string;
-  /** A VARCHAR member: its text is the value itself, so it could hold the separators of the packed transport. */
-  raw: boolean;
-  decode: (text: string) => unknown;
+  kind: Kind;
 }
 
 function member(column: string, name: string, type: string): Member {
   const x = `"${column}"."${name.replace(/"/g, '""')}"`;
   // Delta's longs here are sizes, versions and epoch millis: exact as JS numbers.
-  if (NUMERIC.has(type)) return { name, sql: `${x}::VARCHAR`, raw: false, decode: Number };
-  if (type === 'BOOLEAN') return { name, sql: `${x}::VARCHAR`, raw: false, decode: (t) => t === 'true' };
-  if (type === 'VARCHAR') return { name, sql: x, raw: true, decode: (t) => t };
-  // Maps and anything nested: DuckDB's JSON rendering of that one value. Maps (partitionValues)
-  // repeat across files, so each distinct rendering is parsed once and copied.
-  if (type.startsWith('MAP(')) {
-    const parsed = new Map<string, Record<string, unknown>>();
-    return {
-      name,
-      sql: `to_json(${x})::VARCHAR`,
-      raw: false,
-      decode: (t) => {
-        let v = parsed.get(t);
-        if (!v) parsed.set(t, (v = JSON.parse(t) as Record<string, unknown>));
-        return { ...v };
-      },
-    };
-  }
-  return { name, sql: `to_json(${x})::VARCHAR`, raw: false, decode: (t) => compact(JSON.parse(t)) };
+  if (NUMERIC.has(type)) return { name, sql: `${x}::VARCHAR`, kind: Kind.Number };
+  if (type === 'BOOLEAN') return { name, sql: `${x}::VARCHAR`, kind: Kind.Boolean };
+  if (type === 'VARCHAR') return { name, sql: x, kind: Kind.Text };
+  // Maps and anything nested: DuckDB's JSON rendering of that one value.
+  return { name, sql: `to_json(${x})::VARCHAR`, kind: type.startsWith('MAP(') ? Kind.Map : Kind.Json };
 }
 
-// Packed transport: all rows as one string, every member text followed by US, NULL as GS. Control
-// characters never occur in numbers or DuckDB's to_json output; VARCHAR members (path, stats, ...)
-// are checked, and a checkpoint where one holds them is read value by value instead.
-const SEP = '\x1f';
-const NULL = '\x1d';
+// Packed transport: all member texts of all rows as one string, separated by US, NULL as GS.
+// Control characters never occur in numbers or in DuckDB's to_json output (JSON escapes them);
+// a VARCHAR member (path, stats, ...) could hold them, which RowBuilder.fromPacked detects: such
+// a checkpoint is read value by value instead.
+const US = 0x1f;
+const GS = 0x1d;
+const SEP = String.fromCharCode(US);
 
 export class DuckDBCheckpointIO implements CheckpointIO {
   constructor(private readonly engine: Engine) {}
 
-  async readCheckpoint(store: ObjectStore, keys: string[]): Promise<Action[]> {
+  async readCheckpoint(store: ObjectStore, keys: string[]): Promise<CheckpointActions> {
     const local: string[] = [];
     const temps: string[] = [];
     try {
@@ -110,14 +107,16 @@ export class DuckDBCheckpointIO implements CheckpointIO {
           throw new Error(`not a checkpoint: columns ${cols.map((c) => c.column_name).join(', ')}`);
         }
         // Each action column is read flat, member by member, and the actions are built straight
-        // from the column vectors: no JSON round trip for the (many) add rows. add.stats stays the
-        // JSON string the log carries; readers parse it only where they need it (parseStats).
-        const actions: Action[] = [];
-        for (const c of ['protocol', 'metaData', 'txn', 'add', 'remove'] as const) {
-          if (!present.includes(c)) continue;
-          for (const body of await this.readAction(conn, source, c)) actions.push({ [c]: body } as Action);
-        }
-        return actions;
+        // from the texts: no JSON round trip for the (many) add rows. add.stats stays the JSON
+        // string the log carries; readers parse it only where they need it (parseStats).
+        const read = (c: (typeof ACTION_COLUMNS)[number]): Promise<unknown[]> => (present.includes(c) ? this.readAction(conn, source, c) : Promise.resolve([]));
+        return {
+          protocols: (await read('protocol')) as Protocol[],
+          metadata: (await read('metaData')) as Metadata[],
+          txns: (await read('txn')) as Txn[],
+          adds: (await read('add')) as AddFile[],
+          removes: (await read('remove')) as RemoveFile[],
+        };
       } finally {
         conn.closeSync();
       }
@@ -133,48 +132,28 @@ export class DuckDBCheckpointIO implements CheckpointIO {
     // *_parsed members (delta-rs/Spark) duplicate stats/partitionValues typed; the string forms are the contract.
     const members = fields.filter((f) => !f.column_name.endsWith('_parsed')).map((f) => member(c, f.column_name, f.column_type));
     const where = `WHERE "${c}"."${key}" IS NOT NULL`;
-    // Member i of row r is texts[r * members.length + i].
-    const texts = (await this.packedTexts(conn, source, members, where)) ?? (await this.vectorTexts(conn, source, members, where));
-    const m = members.length;
-    const rows = texts.length / m;
-    const defaults = Object.entries(DEFAULTS[c] ?? {});
-    const out: Record<string, unknown>[] = new Array(rows);
-    for (let r = 0; r < rows; r++) {
-      const body: Record<string, unknown> = {};
-      for (let i = 0; i < m; i++) {
-        const t = texts[r * m + i];
-        if (t !== null) body[members[i].name] = members[i].decode(t);
-      }
-      for (const [k, d] of defaults) if (body[k] === undefined) body[k] = d();
-      out[r] = body;
-    }
-    return out;
+    return (await this.packedRows(conn, source, new RowBuilder(members, DEFAULTS[c]), where)) ?? (await this.vectorRows(conn, source, new RowBuilder(members, DEFAULTS[c]), where));
   }
 
   /**
-   * Every row's member texts through one string: DuckDB concatenates, V8 splits once, which is much
-   * faster than converting DuckDB values one by one. Undefined when a VARCHAR value holds a separator.
+   * Every row's member texts through one string: DuckDB concatenates, V8 scans it once, which is
+   * much faster than converting DuckDB values one by one. Undefined when a VARCHAR value holds a
+   * separator or is exactly the NULL mark (see RowBuilder.fromPacked).
    */
-  private async packedTexts(conn: DuckDBConnection, source: string, members: Member[], where: string): Promise<(string | null)[] | undefined> {
-    const chr = (ch: string): string => `chr(${ch.charCodeAt(0)})`;
-    const row = members.map((m) => `coalesce(${m.sql}, ${chr(NULL)}) || ${chr(SEP)}`).join(' || ');
-    const raw = members.filter((m) => m.raw).flatMap((m) => [SEP, NULL].map((ch) => `contains(${m.sql}, ${chr(ch)})`));
-    const clash = raw.length ? `coalesce(bool_or(${raw.join(' OR ')}), false)` : 'false';
-    const reader = await conn.runAndReadAll(`SELECT string_agg(${row}, ''), ${clash}, count(*)::VARCHAR FROM ${source} ${where}`);
-    const [packed, clashes, count] = reader.getRows()[0] as [string | null, boolean, string];
-    if (clashes) return undefined;
+  private async packedRows(conn: DuckDBConnection, source: string, rows: RowBuilder, where: string): Promise<Record<string, unknown>[] | undefined> {
+    const members = rows.members;
+    const row = `concat_ws(chr(${US}), ${members.map((m) => `coalesce(${m.sql}, chr(${GS}))`).join(', ')})`;
+    const counts = members.map((m) => (m.kind === Kind.Text ? `count(${m.sql})::VARCHAR` : 'NULL'));
+    const reader = await conn.runAndReadAll(`SELECT string_agg(${row}, chr(${US})), count(*)::VARCHAR, ${counts.join(', ')} FROM ${source} ${where}`);
+    const [packed, count, ...nonNull] = reader.getRows()[0] as (string | null)[];
     if (packed === null) return [];
-    const texts: (string | null)[] = packed.split(SEP);
-    texts.pop(); // after the last separator
-    if (texts.length !== Number(count) * members.length) return undefined;
-    for (let i = 0; i < texts.length; i++) if (texts[i] === NULL) texts[i] = null;
-    return texts;
+    return rows.fromPacked(packed, Number(count), nonNull.map(Number));
   }
 
-  /** The same texts value by value: the exact path for checkpoints whose strings hold control characters. */
-  private async vectorTexts(conn: DuckDBConnection, source: string, members: Member[], where: string): Promise<(string | null)[]> {
-    const reader = await conn.runAndReadAll(`SELECT ${members.map((m) => m.sql).join(', ')} FROM ${source} ${where}`);
-    return (reader.getRows() as (string | null)[][]).flat();
+  /** The same rows value by value: the exact path for checkpoints whose strings hold control characters. */
+  private async vectorRows(conn: DuckDBConnection, source: string, rows: RowBuilder, where: string): Promise<Record<string, unknown>[]> {
+    const reader = await conn.runAndReadAll(`SELECT ${rows.members.map((m) => m.sql).join(', ')} FROM ${source} ${where}`);
+    return rows.fromTexts(reader.getRows() as (string | null)[][]);
   }
 
   async writeCheckpoint(store: ObjectStore, key: string, actions: Action[]): Promise<{ sizeInBytes: number }> {
@@ -210,4 +189,113 @@ export class DuckDBCheckpointIO implements CheckpointIO {
       await fs.rm(dir, { recursive: true, force: true });
     }
   }
+}
+
+/**
+ * Builds action bodies from member texts, each value decoded straight from its place in the text
+ * (no intermediate string per value for numbers, booleans and repeated maps): a checkpoint's
+ * 50,000 adds then cost a few objects each, not one per member.
+ */
+class RowBuilder {
+  /** Maps (partitionValues) repeat across files: each distinct rendering is parsed once and the frozen value shared. */
+  private readonly maps = new Map<string, Record<string, unknown>>();
+  /** The last map rendering seen per member, and its value: consecutive files mostly share partitions. */
+  private readonly lastText: (string | undefined)[];
+  private readonly lastValue: unknown[];
+  private readonly fill: [string, () => unknown][];
+
+  constructor(
+    readonly members: Member[],
+    defaults: Record<string, () => unknown> | undefined,
+  ) {
+    this.lastText = new Array<string | undefined>(members.length);
+    this.lastValue = new Array<unknown>(members.length);
+    this.fill = Object.entries(defaults ?? {});
+  }
+
+  /**
+   * From the packed string: rows x members texts, each followed by US except the last, GS alone for
+   * NULL. Undefined when the separators do not line up (a VARCHAR value holds US) or a VARCHAR
+   * member has more GS marks than DuckDB counted NULLs (a value is the mark itself).
+   */
+  fromPacked(s: string, rows: number, nonNull: number[]): Record<string, unknown>[] | undefined {
+    const members = this.members;
+    const m = members.length;
+    const marks = new Array<number>(m).fill(0);
+    const out: Record<string, unknown>[] = new Array(rows);
+    let pos = 0;
+    for (let r = 0; r < rows; r++) {
+      const body: Record<string, unknown> = {};
+      for (let i = 0; i < m; i++) {
+        let end = s.indexOf(SEP, pos);
+        if (end < 0) {
+          if (r !== rows - 1 || i !== m - 1) return undefined;
+          end = s.length;
+        }
+        if (end - pos === 1 && s.charCodeAt(pos) === GS) marks[i]++;
+        else body[members[i].name] = this.value(i, s, pos, end);
+        pos = end + 1;
+      }
+      this.defaults(body);
+      out[r] = body;
+    }
+    if (pos !== s.length + 1) return undefined;
+    for (let i = 0; i < m; i++) if (members[i].kind === Kind.Text && marks[i] !== rows - nonNull[i]) return undefined;
+    return out;
+  }
+
+  /** From one row of texts per action (null for NULL). */
+  fromTexts(rows: (string | null)[][]): Record<string, unknown>[] {
+    return rows.map((texts) => {
+      const body: Record<string, unknown> = {};
+      texts.forEach((t, i) => {
+        if (t !== null) body[this.members[i].name] = this.value(i, t, 0, t.length);
+      });
+      this.defaults(body);
+      return body;
+    });
+  }
+
+  private defaults(body: Record<string, unknown>): void {
+    for (const [k, d] of this.fill) if (body[k] === undefined) body[k] = d();
+  }
+
+  /** Member i's value from s[a, b). */
+  private value(i: number, s: string, a: number, b: number): unknown {
+    switch (this.members[i].kind) {
+      case Kind.Text:
+        return s.slice(a, b);
+      case Kind.Number:
+        return parseNumber(s, a, b);
+      case Kind.Boolean:
+        return b - a === 4 && s.startsWith('true', a);
+      case Kind.Map: {
+        const last = this.lastText[i];
+        if (last !== undefined && last.length === b - a && s.startsWith(last, a)) return this.lastValue[i];
+        const t = s.slice(a, b);
+        let v = this.maps.get(t);
+        if (!v) this.maps.set(t, (v = Object.freeze(JSON.parse(t) as Record<string, unknown>)));
+        this.lastText[i] = t;
+        this.lastValue[i] = v;
+        return v;
+      }
+      default:
+        return compact(JSON.parse(s.slice(a, b)));
+    }
+  }
+}
+
+/** Number(s.slice(a, b)) without the slice for plain integers of up to 15 digits (exact in a double). */
+function parseNumber(s: string, a: number, b: number): number {
+  let i = a;
+  const neg = s.charCodeAt(i) === 45; // '-'
+  if (neg) i++;
+  if (i === b || b - i > 15) return Number(s.slice(a, b));
+  let v = 0;
+  for (; i < b; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number(s.slice(a, b));
+    v = v * 10 + d;
+  }
+  return neg ? -v : v;
 }

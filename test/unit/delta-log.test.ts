@@ -19,6 +19,7 @@ import {
   type Engine,
   type ObjectStore,
 } from '../../lakehouse';
+import type { ListOptions } from '../../lakehouse/storage';
 import { cleanupDirs, localTableStore, testEngine } from '../helpers/lakehouse';
 
 let engine: Engine;
@@ -173,7 +174,7 @@ describe('checkpoints', () => {
 });
 
 describe('snapshot updates', () => {
-  it('follows new commits across a 1000-version block boundary, listing only recent blocks', async () => {
+  it('follows new commits across a 1000-version block boundary, listing only from its own version on', async () => {
     const store = await localTableStore();
     const commits: Action[][] = [[{ protocol: { minReaderVersion: 1, minWriterVersion: 2 } }, meta]];
     for (let v = 1; v <= 998; v++) commits.push(v % 100 === 0 ? [add(`${v}.parquet`)] : []);
@@ -184,11 +185,12 @@ describe('snapshot updates', () => {
     await store.put(commitKey(999), serializeCommit([add('999.parquet')]));
     await store.put(commitKey(1000), serializeCommit([add('1000.parquet')]));
     await store.put(commitKey(1001), serializeCommit([rm('100.parquet')]));
-    const listed: string[] = [];
-    const spy = new Proxy(store, { get: (t, k) => (k === 'list' ? (p: string) => (listed.push(p), t.list(p)) : (t as any)[k]) });
+    const listed: unknown[] = [];
+    const spy = new Proxy(store, { get: (t, k) => (k === 'list' ? (p: string, o?: ListOptions) => (listed.push([p, o]), t.list(p, o)) : (t as any)[k]) });
     const s = await updateSnapshot(spy, s998, { io: io() });
     expect(s.version).toBe(1001);
     expect(s.files.map((f) => f.path).sort()).toEqual(['1000.parquet', '200.parquet', '300.parquet', '400.parquet', '500.parquet', '600.parquet', '700.parquet', '800.parquet', '900.parquet', '999.parquet']);
-    expect(listed).toEqual(['_delta_log/00000000000000000', '_delta_log/00000000000000001']);
+    // One listing, of the snapshot's own version onward.
+    expect(listed).toEqual([['_delta_log/', { startAfter: '_delta_log/00000000000000000998' }]]);
   });
 });
