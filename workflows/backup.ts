@@ -14,11 +14,15 @@ const quick = proxyActivities<BackupActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { maximumAttempts: 5, initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES, 'BackupDivergedError'] },
 });
-const long = proxyActivities<BackupActivities>({
-  startToCloseTimeout: '6 hours',
-  heartbeatTimeout: '2 minutes',
-  retry: { maximumAttempts: 10, initialInterval: '5 seconds', maximumInterval: '1 minute', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES, 'BackupDivergedError', 'BackupCorruptError'] },
-});
+/** Long copies heartbeat every 5 s; a worker that stops (killed, lost) is noticed after `heartbeatTimeout` and the copy resumes on another. */
+function longActivities(heartbeatTimeout: string = '2 minutes') {
+  return proxyActivities<BackupActivities>({
+    startToCloseTimeout: '6 hours',
+    heartbeatTimeout,
+    retry: { maximumAttempts: 10, initialInterval: '5 seconds', maximumInterval: '1 minute', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES, 'BackupDivergedError', 'BackupCorruptError'] },
+  });
+}
+const long = longActivities();
 
 export interface BackupInput {
   tables?: string[];
@@ -27,6 +31,10 @@ export interface BackupInput {
   /** 'size' (default, cheap) or 'checksum' (re-reads every file). */
   verify?: 'size' | 'checksum' | 'none';
   retention?: { keepDaily: number; keepWeekly: number; keepWithinHours?: number };
+  /** Parallel object copies (default 4). */
+  concurrency?: number;
+  /** How long a silent worker may hold the copy before it is retried elsewhere (default '2 minutes'). */
+  heartbeatTimeout?: string;
 }
 
 export interface BackupWorkflowResult {
@@ -43,7 +51,8 @@ function backupRunId(): string {
 }
 
 export async function backup(input: BackupInput = {}): Promise<BackupWorkflowResult> {
-  const summary = await long.runBackup({ runId: backupRunId(), tables: input.tables, target: input.target });
+  const copy = input.heartbeatTimeout ? longActivities(input.heartbeatTimeout) : long;
+  const summary = await copy.runBackup({ runId: backupRunId(), tables: input.tables, target: input.target, concurrency: input.concurrency });
   let verified = true;
   let problems: string[] = [];
   if (input.verify !== 'none') {
