@@ -4,7 +4,7 @@
  * process with a progress bar; `schedule` creates the Temporal Schedules (incremental backup
  * every 15 minutes with a size verify, and a nightly checksum verify).
  */
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { loadConfig, type Config } from '../../config/env';
 import { closeSharedContext, sharedContext, useConfig } from '../../activities/context';
 import { backupStore } from '../../activities/backup';
@@ -15,7 +15,7 @@ import { backup as backupWorkflow } from '../../workflows';
 import { CommandFailed, UsageError, dailyCronAt, list, optionalInt, parse } from '../args';
 import type { Command } from '../command';
 import { table } from '../format';
-import { connectClient } from '../temporal';
+import { connectClient, upsertSchedule } from '../temporal';
 
 const usage = `financelake backup run [--tables a,b] [--target URL] [--verify size|checksum|none] [--concurrency N]
 financelake backup verify [--run ID] [--sizes-only] [--target URL]
@@ -81,14 +81,7 @@ async function schedule(config: Config, values: Record<string, string | boolean 
       const action = { type: 'startWorkflow' as const, workflowType: backupWorkflow, taskQueue: config.temporal.taskQueue, workflowId: `financelake/scheduled/${s.id}`, args: [s.args] as [Parameters<typeof backupWorkflow>[0]] };
       // A backup still running when the next is due is not doubled: the next one catches up.
       const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour', pauseOnFailure: false };
-      let what = 'created';
-      try {
-        await client.schedule.create({ scheduleId: s.id, spec: s.spec, action, policies, state: { paused: !!values.paused, note: s.note } });
-      } catch (e) {
-        if (!(e instanceof ScheduleAlreadyRunning)) throw e;
-        await client.schedule.getHandle(s.id).update((prev) => ({ ...prev, spec: s.spec, action, policies }));
-        what = 'updated';
-      }
+      const what = await upsertSchedule(client, { scheduleId: s.id, spec: s.spec, action, policies, note: s.note, paused: values.paused as boolean | undefined });
       const d = await client.schedule.getHandle(s.id).describe();
       console.log(`${what} schedule ${s.id}: ${s.note}; next ${d.info.nextActionTimes[0]?.toISOString() ?? '-'}`);
     }

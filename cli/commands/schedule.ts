@@ -4,14 +4,14 @@
  * and the workflow takes the day before its scheduled time. `create` is idempotent: it
  * creates the schedule or updates the existing one to the given spec.
  */
-import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import { loadConfig, type Config } from '../../config/env';
 import { dailyPipeline } from '../../workflows';
 import { DAILY_SCHEDULE_ID } from '../../workflows/ids';
 import { CommandFailed, UsageError, dailyCronAt, list, optionalInt, parse } from '../args';
 import type { Command } from '../command';
 import { table } from '../format';
-import { connectClient } from '../temporal';
+import { connectClient, upsertSchedule } from '../temporal';
 
 const usage = `financelake schedule create [--at HH:MM | --cron "M H * * *"] [--timezone UTC] [--catchup-hours N] [--datasets a,b] [--paused] [--id ID]
 financelake schedule pause|unpause|trigger|delete [--id ID] [--note TEXT]
@@ -45,14 +45,7 @@ export async function upsertDailySchedule(client: Client, config: Config, id: st
     args: [o.datasets ? { datasets: o.datasets } : {}] as [Parameters<typeof dailyPipeline>[0]],
   };
   const policies = { catchupWindow: `${o.catchupHours} hours`, overlap: ScheduleOverlapPolicy.SKIP, pauseOnFailure: false };
-  try {
-    await client.schedule.create({ scheduleId: id, spec, action, policies, state: { paused: !!o.paused, note: 'financelake daily pipeline' } });
-    return 'created';
-  } catch (e) {
-    if (!(e instanceof ScheduleAlreadyRunning)) throw e;
-    await client.schedule.getHandle(id).update((prev) => ({ ...prev, spec, action, policies, state: { ...prev.state, ...(o.paused !== undefined ? { paused: o.paused } : {}) } }));
-    return 'updated';
-  }
+  return upsertSchedule(client, { scheduleId: id, spec, action, policies, note: 'financelake daily pipeline', paused: o.paused });
 }
 
 export const scheduleCommand: Command = {

@@ -3,7 +3,7 @@
  * maintenance in this process (progress on stderr) — and `table maintain` / `table schedule`
  * for the maintenance workflow and its nightly Temporal Schedule.
  */
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { loadConfig } from '../../config/env';
 import { closeSharedContext, sharedContext, useConfig } from '../../activities/context';
 import type { DeltaTable } from '../../lakehouse';
@@ -13,7 +13,7 @@ import { maintenance as maintenanceWorkflow } from '../../workflows';
 import { CommandFailed, UsageError, dailyCronAt, list, optionalInt, optionalNumber, parse } from '../args';
 import type { Command } from '../command';
 import { table as render } from '../format';
-import { connectClient, uiLink } from '../temporal';
+import { connectClient, uiLink, upsertSchedule } from '../temporal';
 
 const usage = `financelake table analyze <table> [--target-mb 128]
 financelake table optimize <table> [--target-mb 128] [--where "date = '2024-01-01'"]
@@ -38,14 +38,7 @@ async function schedule(values: { at?: string; paused?: boolean }): Promise<void
   const policies = { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '6 hours', pauseOnFailure: false };
   const { client, close } = await connectClient(config);
   try {
-    let what = 'created';
-    try {
-      await client.schedule.create({ scheduleId: MAINTENANCE_SCHEDULE_ID, spec, action, policies, state: { paused: !!values.paused, note: 'financelake nightly maintenance' } });
-    } catch (e) {
-      if (!(e instanceof ScheduleAlreadyRunning)) throw e;
-      await client.schedule.getHandle(MAINTENANCE_SCHEDULE_ID).update((prev) => ({ ...prev, spec, action, policies }));
-      what = 'updated';
-    }
+    const what = await upsertSchedule(client, { scheduleId: MAINTENANCE_SCHEDULE_ID, spec, action, policies, note: 'financelake nightly maintenance', paused: values.paused });
     const d = await client.schedule.getHandle(MAINTENANCE_SCHEDULE_ID).describe();
     console.log(`${what} schedule ${MAINTENANCE_SCHEDULE_ID}: maintenance daily at ${values.at ?? '03:00'} UTC; next ${d.info.nextActionTimes[0]?.toISOString() ?? '-'}`);
   } finally {

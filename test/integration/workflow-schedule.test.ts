@@ -54,6 +54,13 @@ describe('daily schedule', () => {
     expect(result.date).toBe(dayBefore((await wf.describe()).startTime));
     expect(result.tasks.map((t) => t.taskId)).toEqual(['bronze.fx_rates', 'silver.fx_rates']);
 
+    // --paused on an update pauses; an update without it keeps the state
+    expect(await upsertDailySchedule(env.client, config, id, { cron: '30 3 * * *', timezone: 'UTC', catchupHours: 6, datasets: ['fx_rates'], paused: true })).toBe('updated');
+    expect((await handle.describe()).state.paused).toBe(true);
+    await upsertDailySchedule(env.client, config, id, { cron: '30 3 * * *', timezone: 'UTC', catchupHours: 6, datasets: ['fx_rates'] });
+    expect((await handle.describe()).state.paused).toBe(true);
+    await handle.unpause();
+
     await handle.pause('test');
     expect((await handle.describe()).state.paused).toBe(true);
     await handle.unpause();
