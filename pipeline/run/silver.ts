@@ -204,6 +204,23 @@ async function numberBatch(conn: DuckDBConnection): Promise<void> {
   await conn.run('DROP TABLE s_units');
 }
 
+/**
+ * The batch's range of the first key column, as a predicate on stored silver rows: only rows in
+ * it can be duplicates, and file stats skip the rest (ids that grow with time, like
+ * `T<yyyymmdd>-…`, leave the last day or two of a table that holds years). Strings and integers only;
+ * undefined when the batch has no keys or the type has no range we write as a literal.
+ */
+async function keyRange(conn: DuckDBConnection, decl: DatasetDeclaration, key: string, candidates: string): Promise<{ predicate: string; sql: string } | undefined> {
+  const type = decl.schema.find((f) => f.name === key)?.type;
+  const numeric = type === 'long' || type === 'integer' || type === 'short' || type === 'byte';
+  if (type !== 'string' && !numeric) return undefined;
+  const r = (await conn.runAndReadAll(`SELECT min(${ident(key)})::VARCHAR AS lo, max(${ident(key)})::VARCHAR AS hi FROM (${candidates})`)).getRowObjectsJS()[0];
+  if (r?.lo === null || r?.lo === undefined || r.hi === null || r.hi === undefined) return undefined;
+  const lit = (v: unknown) => (numeric ? String(BigInt(String(v))) : literal(String(v)));
+  const col = ident(key);
+  return { predicate: `${col} >= ${lit(r.lo)} AND ${col} <= ${lit(r.hi)}`, sql: `${col} BETWEEN ${lit(r.lo)} AND ${lit(r.hi)}` };
+}
+
 /** Registers view `s_bronze`: the bronze rows whose business date is D (bronze is partitioned by ingest date; file stats let the scan skip). */
 export async function registerBronzeDate(ctx: TaskContext, decl: DatasetDeclaration, date: string, conn: DuckDBConnection): Promise<{ version: number }> {
   const table = await ensureTable(ctx.warehouse, `bronze.${decl.name}`);
@@ -242,8 +259,9 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
     );
     if (!keys.includes(dateCol)) {
       // first occurrence wins by business date: re-running an earlier date never loses its rows to a later one
-      await silver.registerView(conn, 's_existing_scan', { predicate: `${dateCol} < ${literal(date)}` });
-      await conn.run(`CREATE OR REPLACE TEMP VIEW s_existing AS SELECT * FROM s_existing_scan WHERE ${ident(dateCol)} < ${dateLiteral(date)}`);
+      const range = await keyRange(conn, decl, keys[0], candidates);
+      await silver.registerView(conn, 's_existing_scan', { predicate: `${dateCol} < ${literal(date)}${range ? ` AND ${range.predicate}` : ''}` });
+      await conn.run(`CREATE OR REPLACE TEMP VIEW s_existing AS SELECT * FROM s_existing_scan WHERE ${ident(dateCol)} < ${dateLiteral(date)}${range ? ` AND ${range.sql}` : ''}`);
       existingView = 's_existing';
       await conn.run(
         `INSERT INTO s_dups SELECT c._row_id FROM (${candidates}) c WHERE c._row_id NOT IN (SELECT _row_id FROM s_dups)
