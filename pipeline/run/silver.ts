@@ -168,40 +168,45 @@ export async function typeBatch(
   return { refs, readVersions, suite };
 }
 
-/** Bits of `_row_id` below the delivery unit's rank: room for a line number or Kafka offset. */
-const LINE_BITS = 40;
+/** Ids stay below 2^53, so JavaScript (the JSON Schema check, replay) reads them exactly as numbers. */
+const ID_BITS = 53;
 
 /**
  * Materialises `s_batch`: the rows of view `s_bronze`, each with a `_row_id` that is unique and
  * follows delivery order (ingest time, batch, then the file or topic-partition, then the line or
  * offset), so "first delivered wins" in dedup and a re-run numbers the rows the same way.
  * A row's `_source` is its unit (file path, or topic/partition) followed by its line or offset;
- * the id is the unit's rank shifted above the line. Ranking the few units and joining them back
- * avoids sorting the whole wide batch, which a row_number() over the four columns would do.
+ * the id is the unit's rank shifted above the line's bits. Ranking the few units and joining them
+ * back avoids sorting the whole wide batch, which a row_number() over the four columns would do.
  */
-async function numberBatch(conn: DuckDBConnection): Promise<void> {
+export async function numberBatch(conn: DuckDBConnection, idBits = ID_BITS): Promise<'ranked' | 'sorted'> {
   const unit = `left(_source, length(_source) - length(CAST(_line AS VARCHAR)) - 1)`;
   await conn.run(
     `CREATE OR REPLACE TEMP TABLE s_units AS
      SELECT _ingested_at, _batch_id, _unit, row_number() OVER (ORDER BY _ingested_at, _batch_id, _unit) AS _rank, min_line, max_line
      FROM (SELECT _ingested_at, _batch_id, ${unit} AS _unit, min(_line) AS min_line, max(_line) AS max_line FROM s_bronze GROUP BY ALL)`,
   );
-  // a NULL key would not join: such rows (never written by bronze.ts, but a table is data) take the sorting path
-  const fits = await scalar(
-    conn,
-    `SELECT coalesce(max(_rank) < ${2 ** (62 - LINE_BITS)} AND min(min_line) >= 0 AND max(max_line) < ${2 ** LINE_BITS}
-                     AND bool_and(_ingested_at IS NOT NULL AND _batch_id IS NOT NULL AND _unit IS NOT NULL), true)::INTEGER FROM s_units`,
-  );
+  // a NULL key would not join: such rows (never written by bronze, but a table is data) take the sorting path
+  const u = (
+    await conn.runAndReadAll(
+      `SELECT coalesce(max(_rank), 0)::DOUBLE AS ranks, coalesce(max(max_line), 0)::DOUBLE AS max_line,
+              coalesce(min(min_line) >= 0 AND bool_and(_ingested_at IS NOT NULL AND _batch_id IS NOT NULL AND _unit IS NOT NULL), true) AS keyed
+       FROM s_units`,
+    )
+  ).getRowObjectsJS()[0]!;
+  const lineBits = Math.max(1, Math.ceil(Math.log2(Number(u.max_line) + 1)));
+  const fits = u.keyed === true && Number(u.ranks) < 2 ** (idBits - lineBits);
   await conn.run(
     fits
       ? `CREATE OR REPLACE TEMP TABLE s_batch AS
-         SELECT (CAST(u._rank AS BIGINT) << ${LINE_BITS}) + b._line AS _row_id, b.* EXCLUDE (_unit)
+         SELECT (CAST(u._rank AS BIGINT) << ${lineBits}) + b._line AS _row_id, b.* EXCLUDE (_unit)
          FROM (SELECT *, ${unit} AS _unit FROM s_bronze) b JOIN s_units u USING (_ingested_at, _batch_id, _unit)`
-      : // lines or units beyond the id's bit budget: number by sorting instead (slower, same order)
+      : // more units than the id's bits hold: number by sorting instead (slower, same order)
         `CREATE OR REPLACE TEMP TABLE s_batch AS
          SELECT CAST(row_number() OVER (ORDER BY _ingested_at, _batch_id, ${unit}, _line) AS BIGINT) AS _row_id, * FROM s_bronze`,
   );
   await conn.run('DROP TABLE s_units');
+  return fits ? 'ranked' : 'sorted';
 }
 
 /**
