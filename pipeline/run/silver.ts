@@ -350,11 +350,13 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
 
 /** JSON Schema over records that arrived as JSON (JSON lines, Kafka), before typing. */
 async function checkJsonSchema(conn: DuckDBConnection, suite: QualitySuite): Promise<void> {
-  const rows = (await conn.runAndReadAll(`SELECT _row_id, _raw FROM s_typed WHERE _parse_error IS NULL AND _format IN ('jsonl', 'kafka')`)).getRowsJS();
-  const { invalid } = validateJsonRecords(
-    suite,
-    rows.map(([id, raw]) => ({ rowId: Number(id), raw: String(raw) })),
-  );
+  // chunk by chunk: the records never sit in JavaScript all at once (a day holds hundreds of thousands)
+  const result = await conn.stream(`SELECT _row_id, _raw FROM s_typed WHERE _parse_error IS NULL AND _format IN ('jsonl', 'kafka')`);
+  const invalid: ReturnType<typeof validateJsonRecords>['invalid'] = [];
+  for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+    const records = chunk.getRows().map(([id, raw]) => ({ rowId: Number(id), raw: String(raw) }));
+    invalid.push(...validateJsonRecords(suite, records).invalid);
+  }
   if (invalid.length === 0) return;
   const appender = await conn.createAppender('s_pre', 'main', 'temp');
   try {
