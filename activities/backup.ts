@@ -79,8 +79,12 @@ export async function drDrill(input: { confirm: string; target?: string; backupF
   );
 }
 
-/** Row count and content hash per table (optionally only rows matching a predicate, e.g. "date < '2024-01-05'"). */
-export async function tableFingerprints(input: { tables: string[]; predicate?: string }) {
+/**
+ * Row count and content hash per table; with `datesBefore`, only the rows of earlier business
+ * dates: the table's typed date column ('date', else bronze's '_date'). A table without one
+ * is taken whole.
+ */
+export async function tableFingerprints(input: { tables: string[]; datesBefore?: string }) {
   const { warehouse, engine } = await sharedContext();
   const out = [];
   for (const name of input.tables) {
@@ -89,11 +93,12 @@ export async function tableFingerprints(input: { tables: string[]; predicate?: s
       out.push({ table: name, version: -1, rows: 0, hash: 'missing' });
       continue;
     }
-    const fields = (await t.definition()).fields.map((f) => f.name);
-    const pred = input.predicate && fields.includes('date') ? input.predicate : undefined;
-    if (!pred) out.push(await fingerprint(warehouse.store, engine, name, name.replace('.', '/')));
+    const fields = (await t.definition()).fields;
+    const col = ['date', '_date'].find((n) => fields.some((f) => f.name === n && f.type === 'date'));
+    if (!input.datesBefore || !col) out.push(await fingerprint(warehouse.store, engine, name, name.replace('.', '/')));
     else {
-      const r = await t.query<{ n: number; h: string | null }>('SELECT count(*) AS n, CAST(bit_xor(hash(t)) AS VARCHAR) AS h FROM {{table}} AS t', { predicate: pred });
+      const predicate = `"${col}" < DATE '${input.datesBefore.replace(/'/g, "''")}'`;
+      const r = await t.query<{ n: number; h: string | null }>('SELECT count(*) AS n, CAST(bit_xor(hash(t)) AS VARCHAR) AS h FROM {{table}} AS t', { predicate });
       out.push({ table: name, version: await t.version(), rows: Number(r[0].n), hash: r[0].h ?? '0' });
     }
   }

@@ -97,12 +97,14 @@ export async function drDrill(input: DrDrillInput) {
   const report = await long.drDrill({ confirm: input.confirm, target: input.target, backupFirst: input.backupFirst });
   if (!report.ok) throw ApplicationFailure.nonRetryable(`DR drill: restored tables differ from the backup: ${report.tables.filter((t) => !t.ok).map((t) => t.table).join(', ')}`, 'DrDrillFailed', report);
   if (!input.nextDay) return { report };
+  // Rows of the days before the new one must not change: fingerprinted just before and after the run.
+  const earlier = { tables: report.tables.map((t) => t.table), datesBefore: input.nextDay };
+  const before = await quick.tableFingerprints(earlier);
   const pipeline = await executeChild(dailyPipeline, { args: [{ date: input.nextDay }], workflowId: `financelake/dr-drill/${input.nextDay}/${workflowInfo().runId.slice(0, 8)}` });
-  // Rows of the days before the new one must be exactly what the backup held.
-  const after = await quick.tableFingerprints({ tables: report.tables.map((t) => t.table), predicate: `date < '${input.nextDay}'` });
+  const after = await quick.tableFingerprints(earlier);
   const changed = after.filter((a) => {
-    const before = report.tables.find((t) => t.table === a.table)!.expected;
-    return a.rows !== before.rows || a.hash !== before.hash;
+    const b = before.find((x) => x.table === a.table)!;
+    return a.rows !== b.rows || a.hash !== b.hash;
   });
   return { report, pipeline, unchangedBeforeNextDay: changed.length === 0, changed: changed.map((c) => c.table) };
 }
