@@ -302,10 +302,11 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
      FROM f JOIN s_batch b ON b._row_id = f._row_id
      GROUP BY b._row_id, b._raw, b._source`,
   );
-  // only the silver columns, already cast: the write scans this as is, and _raw is not copied again
+  // only the silver columns; a view, not a copy: counting it reads only _row_id, and the write streams it
+  // (s_rows and the failure tables do not change in between, so both see the same rows)
   const select = decl.schema.map((f) => `CAST(${ident(f.name)} AS ${duckdbType(f.type)}) AS ${ident(f.name)}`).join(', ');
   await conn.run(
-    `CREATE OR REPLACE TEMP TABLE s_passed AS SELECT ${select} FROM ${result.passedView} WHERE _row_id NOT IN (SELECT _row_id FROM s_pre_rows)`,
+    `CREATE OR REPLACE TEMP VIEW s_passed AS SELECT ${select} FROM ${result.passedView} WHERE _row_id NOT IN (SELECT _row_id FROM s_pre_rows)`,
   );
   const passed = await scalar(conn, 'SELECT count(*) FROM s_passed');
   const quarantined = await scalar(conn, 'SELECT count(*) FROM s_fail');
@@ -330,6 +331,7 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
     operation: 'WRITE',
     operationParameters: { layer: 'silver', dataset: decl.name, date, runId: input.runId, bronzeVersion: bronze.version },
   });
+  if (write.committed && write.metrics.numOutputRows !== passed) throw new InvariantViolation(decl.name, date, { ...totals, passed: write.metrics.numOutputRows });
   const written = await recordQuarantine(ctx.warehouse, conn, { dataset: decl.name, date, batchId: 'silver', runId: input.runId, failuresView: 's_fail' });
   if (written !== quarantined) throw new InvariantViolation(decl.name, date, { ...totals, quarantined: written });
   await recordMetrics(ctx.warehouse, { dataset: decl.name, date, runId: input.runId, outcomes, totals });
