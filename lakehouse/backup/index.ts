@@ -9,7 +9,7 @@ export { applyRetention, selectRetained } from './retention';
 export type { RetentionPolicy, RetentionResult } from './retention';
 export { listManifests, readManifest, manifestKey, newRunId, MANIFEST_PREFIX } from './manifest';
 export type { BackupManifest, TableManifest, ManifestFile } from './manifest';
-export { copyObject, objectSha256, sha256 } from './copy';
+export { copyObject, objectSha256, putVerified, sha256 } from './copy';
 export { mapLimit } from './pool';
 export { runDrill, fingerprint, formatDrill } from './drill';
 export type { DrillOptions, DrillReport, DrillTableReport, TableFingerprint } from './drill';

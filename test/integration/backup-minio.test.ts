@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { backupWarehouse, listManifests, restoreFromBackup, verifyBackup } from '../../lakehouse/backup';
+import { backupWarehouse, listManifests, putVerified, restoreFromBackup, sha256, verifyBackup } from '../../lakehouse/backup';
 import type { DeltaTable } from '../../lakehouse';
 import { S3Store } from '../../lakehouse/storage';
 import { deltaRsRead, openSites, s3, tradesQuery, TRADES, type Sites } from './backup-helpers';
@@ -88,6 +88,15 @@ backupWarehouse(new S3Store(${JSON.stringify(sites.primaryUrl)}, main), new S3St
     const read = deltaRsRead(`${sites.backupUrl}/silver/trades`, 'backup');
     expect(read.version).toBe(latest);
     expect(read.rows).toBe(await trades.count());
+  });
+
+  it('a copy into S3 is checked by the target server against its sha256: a mismatch is refused and nothing is stored', async () => {
+    const body = Buffer.from('{"commitInfo":{"timestamp":1}}\n');
+    await expect(putVerified(sites.backup, 'probe/checked.json', body, sha256(Buffer.from('something else')))).rejects.toThrow(/SHA256|sha256/);
+    expect(await sites.backup.head('probe/checked.json')).toBeUndefined();
+    await putVerified(sites.backup, 'probe/checked.json', body, sha256(body));
+    expect(Buffer.from(await sites.backup.get('probe/checked.json')).equals(body)).toBe(true);
+    await sites.backup.delete('probe/checked.json');
   });
 
   it('verify names a corrupted file in the target', async () => {

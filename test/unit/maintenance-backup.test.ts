@@ -10,7 +10,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalStore } from '../../lakehouse/storage/local';
 import { isDataKey } from '../../lakehouse/backup/log-files';
-import { applyRetention, backupTable, backupWarehouse, listManifests, restoreFromBackup, selectRetained, verifyBackup, type BackupManifest } from '../../lakehouse/backup';
+import { applyRetention, backupTable, backupTableImage, backupWarehouse, listManifests, restoreFromBackup, selectRetained, verifyBackup, type BackupManifest } from '../../lakehouse/backup';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fl-backup-unit-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -91,6 +91,20 @@ describe('backup (local disk, delta-rs tables)', () => {
     expect(again.manifest.tables[0].version).toBe(4);
     expect(deltaRead(dst)).toEqual({ version: 4, ids: range(0, 50) });
     expect((await verifyBackup(new LocalStore(dst), { runId: 'r4' })).ok).toBe(true);
+  });
+
+  it('a commit that landed while the listing ran is published only with the files it adds', async () => {
+    const dir = path.join(tmp, 'late-src');
+    deltaAppend(dir, 0, 10);
+    const src = new LocalStore(dir);
+    const stale = await src.list('');
+    deltaAppend(dir, 10, 20);
+    // a non-atomic listing: it saw the new commit but none of the files written just before it
+    const commit = (await src.list('_delta_log/')).find((o) => o.key.endsWith('00000000000000000001.json'))!;
+    const entry = await backupTableImage(src, new LocalStore(path.join(tmp, 'late-dst')), { runId: 'late', table: 't', prefix: '', sourceObjects: [...stale, commit], listedAt: Date.now() });
+    expect(entry.version).toBe(1);
+    expect(entry.files.filter((f) => f.kind === 'data')).toHaveLength(4);
+    expect(deltaRead(path.join(tmp, 'late-dst'))).toEqual({ version: 1, ids: range(0, 20) });
   });
 
   it('verify names a corrupted and a missing file', async () => {
