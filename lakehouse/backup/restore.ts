@@ -11,7 +11,7 @@
 import { NotFoundError, type ObjectStore } from '../storage/object-store';
 import { copyObject, objectSha256, putVerified, sha256 } from './copy';
 import { LAST_CHECKPOINT, LOG_PREFIX, classifyLogKey, commitTimestamp } from './log-files';
-import { type BackupManifest, type ManifestFile, type TableManifest, listManifests, readManifest } from './manifest';
+import { type BackupManifest, type ManifestFile, type TableManifest, latestManifest, listManifests, readManifest } from './manifest';
 import { Limiter, mapLimit, settleAll } from './pool';
 
 export interface RestoreOptions {
@@ -75,7 +75,14 @@ interface Choice {
 
 /** Picks, per table, the manifest entry and version to restore. */
 async function choose(backup: ObjectStore, opts: RestoreOptions): Promise<Choice[]> {
-  const manifests: BackupManifest[] = opts.runId ? [await readManifest(backup, opts.runId)] : await listManifests(backup);
+  // The newest state needs only the newest manifest (via the LATEST pointer): an RTO that does
+  // not grow with the number of backups kept. A version or an instant may need older ones.
+  const newestOnly = !opts.runId && opts.version === undefined && opts.timestamp === undefined ? await latestManifest(backup) : undefined;
+  const manifests: BackupManifest[] = opts.runId
+    ? [await readManifest(backup, opts.runId)]
+    : newestOnly && (opts.tables ?? []).every((n) => newestOnly.tables.some((t) => t.table === n))
+      ? [newestOnly]
+      : await listManifests(backup);
   if (manifests.length === 0) throw new Error(`no backup manifests in ${backup.url}`);
   const newest = manifests[manifests.length - 1];
   const names = opts.tables ?? newest.tables.map((t) => t.table);
