@@ -81,6 +81,8 @@ async function runOurs(landing: Landing, dir: string, memory: string): Promise<E
       FINANCELAKE_KAFKA: 'false',
       DUCKDB_MEMORY_LIMIT: memory,
       DUCKDB_TEMP_DIRECTORY: path.join(dir, 'duckdb_tmp'),
+      // as the worker runs in production (Dockerfile, npm scripts)
+      MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
