@@ -8,7 +8,7 @@
  * partition values and stats to decide whether the file may hold matching rows. Evaluation
  * is conservative: an unknown column, type or statistic never excludes a file.
  */
-import { parseStats, type AddFile } from './actions';
+import { parseStats, type AddFile, type FileStats } from './actions';
 import { ident, literal as sqlString, type DeltaType, type Field } from './schema';
 
 export type Literal =
@@ -429,22 +429,35 @@ export class FilePredicate {
 
   /** May the file (partition values, then stats) hold matching rows? */
   mayMatch(file: { partitionValues: Record<string, string | null>; stats?: string | null }, usePartitionsOnly = false): boolean {
-    const stats = usePartitionsOnly ? undefined : parseStats(file.stats);
+    // Stats JSON is parsed only when the predicate reaches a data column or a NULL partition
+    // value: a partition-only predicate over 50,000 files parses none.
+    let parsed = usePartitionsOnly;
+    let statsValue: FileStats | undefined;
+    const stats = (): FileStats | undefined => {
+      if (!parsed) {
+        parsed = true;
+        statsValue = parseStats(file.stats);
+      }
+      return statsValue;
+    };
     return mayMatch(this.nnf, this.types, (column) => {
       const type = this.types.get(column);
       if (this.partitionColumns.has(column)) {
         const raw = file.partitionValues?.[column];
-        const n = stats?.numRecords;
-        if (raw === null || raw === undefined || raw === '') return { nullCount: n ?? 1, numRecords: n ?? 1 };
+        if (raw === null || raw === undefined || raw === '') {
+          const n = stats()?.numRecords;
+          return { nullCount: n ?? 1, numRecords: n ?? 1 };
+        }
         const v = comparable(type, raw);
         return v === undefined ? undefined : { min: v, max: v, nullCount: 0 };
       }
-      if (!stats) return undefined;
-      const r: ColumnRange = { numRecords: stats.numRecords };
-      const nc = stats.nullCount?.[column];
+      const st = stats();
+      if (!st) return undefined;
+      const r: ColumnRange = { numRecords: st.numRecords };
+      const nc = st.nullCount?.[column];
       if (typeof nc === 'number') r.nullCount = nc;
-      r.min = comparable(type, stats.minValues?.[column]);
-      r.max = comparable(type, stats.maxValues?.[column]);
+      r.min = comparable(type, st.minValues?.[column]);
+      r.max = comparable(type, st.maxValues?.[column]);
       // Timestamp stats are truncated to milliseconds: widen the max so we never skip wrongly.
       if ((type === 'timestamp' || type === 'timestamp_ntz') && typeof r.max === 'number') r.max += 1;
       return r;

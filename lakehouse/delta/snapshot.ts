@@ -24,25 +24,37 @@ export const SUPPORTED_READER_FEATURES = new Set(['timestampNtz', 'vacuumProtoco
 export const SUPPORTED_WRITER_FEATURES = new Set(['timestampNtz', 'vacuumProtocolCheck', 'appendOnly', 'invariants']);
 
 export class Snapshot {
-  /** Active files keyed by decoded path. */
-  readonly fileMap: Map<string, AddFile>;
+  private readonly list: readonly AddFile[];
+  private map?: ReadonlyMap<string, AddFile>;
   constructor(
     readonly table: string,
     readonly version: number,
     readonly protocol: Protocol,
     readonly metadata: Metadata,
-    fileMap: Map<string, AddFile>,
+    /** The active files (each path once). */
+    files: readonly AddFile[],
     readonly txns: Map<string, number>,
     /** Removes still within retention, kept for checkpoints (vacuum uses them). */
     readonly tombstones: Map<string, RemoveFile>,
     /** Commit timestamp of `version` (see docs: commitInfo.timestamp, else file mtime). */
     readonly timestamp: number,
   ) {
-    this.fileMap = fileMap;
+    this.list = files;
   }
 
+  /** The active files, a fresh array (callers may sort or filter it). */
   get files(): AddFile[] {
-    return [...this.fileMap.values()];
+    return this.list.slice();
+  }
+
+  /** Active files keyed by decoded path: built on first use, as loading needs no index of every path. */
+  get fileMap(): ReadonlyMap<string, AddFile> {
+    return (this.map ??= new Map(this.list.map((f) => [decodePath(f.path), f])));
+  }
+
+  /** The active files without a copy: for replay on top of this snapshot. */
+  get fileList(): readonly AddFile[] {
+    return this.list;
   }
 
   get schema(): Field[] {
@@ -119,41 +131,47 @@ export async function loadSnapshot(store: ObjectStore, opts: LoadOptions): Promi
   checkReadable(table, target, state.protocol, state.metadata);
 
   const timestamp = entries.length > 0 ? entries[entries.length - 1].timestamp : (listing.commits.get(target)?.modified.getTime() ?? 0);
-  return new Snapshot(table, target, state.protocol, state.metadata, state.files, state.txns, state.tombstones, timestamp);
+  return new Snapshot(table, target, state.protocol, state.metadata, state.activeFiles(), state.txns, state.tombstones, timestamp);
 }
 
+/**
+ * Log replay. The files are a reconciled `base` (a checkpoint's adds, or the snapshot being
+ * updated) plus what later commits changed: adds by decoded path, and the base paths they touched.
+ * So a load from a checkpoint hashes the base's 50,000 paths only when later commits touched any,
+ * and never builds a map of them.
+ */
 class ReplayState {
   protocol?: Protocol;
   metadata?: Metadata;
+  base: readonly AddFile[] = [];
+  /** Files added since the base, by decoded path. */
   files = new Map<string, AddFile>();
+  /** Decoded paths added or removed since the base (only tracked over a non-empty base). */
+  touched = new Set<string>();
   tombstones = new Map<string, RemoveFile>();
   txns = new Map<string, number>();
   constructor(readonly table: string) {}
 
-  /** A checkpoint's state, in the order its actions are applied: protocol first, to refuse early. */
+  /** A checkpoint's state, as the base of a fresh replay; protocol first, to refuse early. */
   applyCheckpoint(c: CheckpointActions, version: number): void {
     for (const protocol of c.protocols) this.apply({ protocol }, version);
     for (const metaData of c.metadata) this.metadata = metaData;
     for (const t of c.txns) this.txns.set(t.appId, t.version);
-    // Applied to a fresh state, adds before removes (as the old action order had it): no
-    // tombstone to clear per add, and a remove still wins over an add of the same path.
-    const files = this.files;
-    for (const add of c.adds) files.set(decodePath(add.path), add);
-    for (const rm of c.removes) {
-      const key = decodePath(rm.path);
-      files.delete(key);
-      this.tombstones.set(key, rm);
-    }
+    for (const rm of c.removes) this.tombstones.set(decodePath(rm.path), rm);
+    // A reconciled checkpoint has no tombstone for a live file; if one has, the remove wins (as in replay order).
+    this.base = c.removes.length === 0 ? c.adds : c.adds.filter((a) => !this.tombstones.has(decodePath(a.path)));
   }
 
   apply(a: Action, version: number): void {
     if ('add' in a) {
       const key = decodePath(a.add.path);
       this.files.set(key, a.add);
+      if (this.base.length > 0) this.touched.add(key);
       this.tombstones.delete(key);
     } else if ('remove' in a) {
       const key = decodePath(a.remove.path);
       this.files.delete(key);
+      if (this.base.length > 0) this.touched.add(key);
       this.tombstones.set(key, a.remove);
     } else if ('metaData' in a) {
       this.metadata = a.metaData;
@@ -165,6 +183,33 @@ class ReplayState {
       this.txns.set(a.txn.appId, a.txn.version);
     }
   }
+
+  /** The active files: the base minus what later commits touched, then the later adds. */
+  activeFiles(): readonly AddFile[] {
+    if (this.files.size === 0 && this.touched.size === 0) return this.base;
+    let out: AddFile[];
+    if (this.touched.size === 0) out = this.base.slice();
+    else {
+      // Most base paths are not touched: a few characters rule them out before any hashing.
+      const maybe = new Uint8Array(FINGERPRINTS);
+      for (const key of this.touched) maybe[fingerprint(key)] = 1;
+      out = this.base.filter((f) => {
+        const key = f.path.includes('%') ? decodePath(f.path) : f.path;
+        return maybe[fingerprint(key)] === 0 || !this.touched.has(key);
+      });
+    }
+    for (const f of this.files.values()) out.push(f);
+    return out;
+  }
+}
+
+const FINGERPRINTS = 1 << 12;
+
+/** A cheap fingerprint of a path: its length and characters spread over its last 60 (file names and partitions differ there). */
+function fingerprint(key: string): number {
+  let h = key.length;
+  for (let back = 5; back < 60 && back < key.length; back += 9) h = (h * 31 + key.charCodeAt(key.length - 1 - back)) | 0;
+  return h & (FINGERPRINTS - 1);
 }
 
 /** Throw UnsupportedFeatureError when a reader could return wrong rows for this protocol. */
@@ -234,11 +279,11 @@ export async function updateSnapshot(store: ObjectStore, snap: Snapshot, opts: {
   const state = new ReplayState(snap.table);
   state.protocol = snap.protocol;
   state.metadata = snap.metadata;
-  state.files = new Map(snap.fileMap);
+  state.base = snap.fileList;
   state.tombstones = new Map(snap.tombstones);
   state.txns = new Map(snap.txns);
   const entries = await readLog(store, { table: snap.table, from: snap.version + 1, to: listing.latest, listing });
   for (const e of entries) for (const a of e.actions) state.apply(a, e.version);
   checkReadable(snap.table, listing.latest, state.protocol!, state.metadata);
-  return new Snapshot(snap.table, listing.latest, state.protocol!, state.metadata!, state.files, state.txns, state.tombstones, entries[entries.length - 1].timestamp);
+  return new Snapshot(snap.table, listing.latest, state.protocol!, state.metadata!, state.activeFiles(), state.txns, state.tombstones, entries[entries.length - 1].timestamp);
 }

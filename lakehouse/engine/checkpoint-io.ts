@@ -38,9 +38,8 @@ function compact(v: unknown): unknown {
 
 /** The member of each action whose absence marks a row as not holding that action (Spark writes all-null structs). */
 const KEY_FIELD: Record<(typeof ACTION_COLUMNS)[number], string> = { txn: 'appId', add: 'path', remove: 'path', metaData: 'schemaString', protocol: 'minReaderVersion' };
-/** Members that must be present on the action even when the checkpoint holds null. */
+/** Members that must be present on the action even when the checkpoint holds null (add: see addMaker). */
 const DEFAULTS: Partial<Record<(typeof ACTION_COLUMNS)[number], Record<string, () => unknown>>> = {
-  add: { partitionValues: () => EMPTY_MAP },
   metaData: { configuration: () => ({}), partitionColumns: () => [] },
 };
 const EMPTY_MAP: Record<string, string> = Object.freeze({}) as Record<string, string>;
@@ -81,6 +80,64 @@ const US = 0x1f;
 const GS = 0x1d;
 const SEP = String.fromCharCode(US);
 
+interface Column {
+  column_name: string;
+  column_type: string;
+}
+
+/**
+ * The members of a STRUCT type as DuckDB prints it (`STRUCT(a BIGINT, "b c" MAP(VARCHAR, VARCHAR))`),
+ * as DESCRIBE of its unnest would list them: one DESCRIBE gives every action column's members.
+ * Undefined for a type it cannot split (the caller then asks DuckDB).
+ */
+export function structMembers(type: string): Column[] | undefined {
+  if (!type.startsWith('STRUCT(') || !type.endsWith(')')) return undefined;
+  const body = type.slice('STRUCT('.length, -1);
+  const out: Column[] = [];
+  let i = 0;
+  while (i < body.length) {
+    let name = '';
+    if (body[i] === '"') {
+      // A quoted name; "" inside it is one quote.
+      for (let j = i + 1; ; ) {
+        const q = body.indexOf('"', j);
+        if (q < 0) return undefined;
+        name += body.slice(j, q);
+        if (body[q + 1] === '"') {
+          name += '"';
+          j = q + 2;
+        } else {
+          i = q + 1;
+          break;
+        }
+      }
+    } else {
+      const space = body.indexOf(' ', i);
+      if (space < 0) return undefined;
+      name = body.slice(i, space);
+      i = space;
+    }
+    if (body[i] !== ' ') return undefined;
+    // The type runs to the next comma outside parentheses and quotes.
+    let depth = 0;
+    let quoted = false;
+    let j = i + 1;
+    for (; j < body.length; j++) {
+      const ch = body[j];
+      if (ch === '"') quoted = !quoted;
+      else if (quoted) continue;
+      else if (ch === '(') depth++;
+      else if (ch === ')') depth--;
+      else if (ch === ',' && depth === 0) break;
+    }
+    if (depth !== 0 || quoted || name === '') return undefined;
+    out.push({ column_name: name, column_type: body.slice(i + 1, j).trim() });
+    i = j + 1;
+    while (body[i] === ' ') i++;
+  }
+  return out.length > 0 ? out : undefined;
+}
+
 export class DuckDBCheckpointIO implements CheckpointIO {
   constructor(private readonly engine: Engine) {}
 
@@ -101,7 +158,7 @@ export class DuckDBCheckpointIO implements CheckpointIO {
       const conn = await this.engine.connect();
       try {
         const source = `read_parquet([${local.map(literal).join(', ')}], union_by_name=true)`;
-        const cols = await this.engine.all<{ column_name: string }>(`DESCRIBE SELECT * FROM ${source}`, conn);
+        const cols = await this.engine.all<Column>(`DESCRIBE SELECT * FROM ${source}`, conn);
         const present = ACTION_COLUMNS.filter((c) => cols.some((x) => x.column_name === c));
         if (!present.includes('add') || !present.includes('metaData') || !present.includes('protocol')) {
           throw new Error(`not a checkpoint: columns ${cols.map((c) => c.column_name).join(', ')}`);
@@ -109,13 +166,48 @@ export class DuckDBCheckpointIO implements CheckpointIO {
         // Each action column is read flat, member by member, and the actions are built straight
         // from the texts: no JSON round trip for the (many) add rows. add.stats stays the JSON
         // string the log carries; readers parse it only where they need it (parseStats).
-        const read = (c: (typeof ACTION_COLUMNS)[number]): Promise<unknown[]> => (present.includes(c) ? this.readAction(conn, source, c) : Promise.resolve([]));
+        const reads: { column: (typeof ACTION_COLUMNS)[number]; rows: RowBuilder; where: string }[] = [];
+        for (const c of present) {
+          const type = cols.find((x) => x.column_name === c)!.column_type;
+          const fields = structMembers(type) ?? (await this.engine.all<Column>(`DESCRIBE SELECT unnest("${c}") FROM ${source}`, conn));
+          const key = KEY_FIELD[c];
+          if (!fields.some((f) => f.column_name === key)) continue;
+          // *_parsed members (delta-rs/Spark) duplicate stats/partitionValues typed; the string forms are the contract.
+          const members = fields.filter((f) => !f.column_name.endsWith('_parsed')).map((f) => member(c, f.column_name, f.column_type));
+          reads.push({ column: c, rows: new RowBuilder(members, c), where: `"${c}"."${key}" IS NOT NULL` });
+        }
+        // One scan for every action column: its rows' member texts packed in one string (DuckDB
+        // concatenates, V8 scans it once: much faster than converting values one by one), its row
+        // count and its VARCHAR members' non-NULL counts (see RowBuilder.fromPacked).
+        const select = reads.flatMap(({ rows, where }) => {
+          const row = `concat_ws(chr(${US}), ${rows.members.map((m) => `coalesce(${m.sql}, chr(${GS}))`).join(', ')})`;
+          const counts = rows.members.map((m) => (m.kind === Kind.Text ? `count(${m.sql}) FILTER (WHERE ${where})::VARCHAR` : 'NULL'));
+          return [`string_agg(${row}, chr(${US})) FILTER (WHERE ${where})`, `count(*) FILTER (WHERE ${where})::VARCHAR`, ...counts];
+        });
+        const result = (await conn.runAndReadAll(`SELECT ${select.join(', ')} FROM ${source}`)).getRows()[0] as (string | null)[];
+        const out: Record<(typeof ACTION_COLUMNS)[number], unknown[]> = { protocol: [], metaData: [], txn: [], add: [], remove: [] };
+        let at = 0;
+        for (const { column, rows, where } of reads) {
+          const m = rows.members.length;
+          const packed = result[at];
+          const count = Number(result[at + 1]);
+          const nonNull = result.slice(at + 2, at + 2 + m).map(Number);
+          at += 2 + m;
+          if (packed === null) continue;
+          let built: Record<string, unknown>[] | undefined;
+          try {
+            built = rows.fromPacked(packed, count, nonNull);
+          } catch {
+            built = undefined; // a separator inside a value shifted the texts: JSON member misread
+          }
+          out[column] = built ?? (await this.vectorRows(conn, source, rows, `WHERE ${where}`));
+        }
         return {
-          protocols: (await read('protocol')) as Protocol[],
-          metadata: (await read('metaData')) as Metadata[],
-          txns: (await read('txn')) as Txn[],
-          adds: (await read('add')) as AddFile[],
-          removes: (await read('remove')) as RemoveFile[],
+          protocols: out.protocol as Protocol[],
+          metadata: out.metaData as Metadata[],
+          txns: out.txn as Txn[],
+          adds: out.add as AddFile[],
+          removes: out.remove as RemoveFile[],
         };
       } finally {
         conn.closeSync();
@@ -123,31 +215,6 @@ export class DuckDBCheckpointIO implements CheckpointIO {
     } finally {
       await Promise.all(temps.map((t) => fs.rm(t, { force: true })));
     }
-  }
-
-  private async readAction(conn: DuckDBConnection, source: string, c: (typeof ACTION_COLUMNS)[number]): Promise<Record<string, unknown>[]> {
-    const fields = await this.engine.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT unnest("${c}") FROM ${source}`, conn);
-    const key = KEY_FIELD[c];
-    if (!fields.some((f) => f.column_name === key)) return [];
-    // *_parsed members (delta-rs/Spark) duplicate stats/partitionValues typed; the string forms are the contract.
-    const members = fields.filter((f) => !f.column_name.endsWith('_parsed')).map((f) => member(c, f.column_name, f.column_type));
-    const where = `WHERE "${c}"."${key}" IS NOT NULL`;
-    return (await this.packedRows(conn, source, new RowBuilder(members, DEFAULTS[c]), where)) ?? (await this.vectorRows(conn, source, new RowBuilder(members, DEFAULTS[c]), where));
-  }
-
-  /**
-   * Every row's member texts through one string: DuckDB concatenates, V8 scans it once, which is
-   * much faster than converting DuckDB values one by one. Undefined when a VARCHAR value holds a
-   * separator or is exactly the NULL mark (see RowBuilder.fromPacked).
-   */
-  private async packedRows(conn: DuckDBConnection, source: string, rows: RowBuilder, where: string): Promise<Record<string, unknown>[] | undefined> {
-    const members = rows.members;
-    const row = `concat_ws(chr(${US}), ${members.map((m) => `coalesce(${m.sql}, chr(${GS}))`).join(', ')})`;
-    const counts = members.map((m) => (m.kind === Kind.Text ? `count(${m.sql})::VARCHAR` : 'NULL'));
-    const reader = await conn.runAndReadAll(`SELECT string_agg(${row}, chr(${US})), count(*)::VARCHAR, ${counts.join(', ')} FROM ${source} ${where}`);
-    const [packed, count, ...nonNull] = reader.getRows()[0] as (string | null)[];
-    if (packed === null) return [];
-    return rows.fromPacked(packed, Number(count), nonNull.map(Number));
   }
 
   /** The same rows value by value: the exact path for checkpoints whose strings hold control characters. */
@@ -191,6 +258,43 @@ export class DuckDBCheckpointIO implements CheckpointIO {
   }
 }
 
+/** A body with the non-NULL members, and the action's defaults where NULL. */
+function genericMaker(members: Member[], defaults: Record<string, () => unknown> | undefined): (values: unknown[]) => Record<string, unknown> {
+  const fill = Object.entries(defaults ?? {});
+  return (values) => {
+    const body: Record<string, unknown> = {};
+    for (let i = 0; i < members.length; i++) if (values[i] !== undefined) body[members[i].name] = values[i];
+    for (const [k, d] of fill) if (body[k] === undefined) body[k] = d();
+    return body;
+  };
+}
+
+const ADD_MEMBERS = ['path', 'partitionValues', 'size', 'modificationTime', 'dataChange', 'stats', 'tags'];
+
+/**
+ * An add as one object literal of the spec's members (undefined where NULL), then any other
+ * non-NULL member: V8 allocates it whole, and as adds outlive the load it soon allocates them
+ * straight in old space (no young-generation copying of 50,000 objects).
+ */
+function addMaker(members: Member[]): (values: unknown[]) => Record<string, unknown> {
+  const at = ADD_MEMBERS.map((n) => members.findIndex((m) => m.name === n));
+  const extra = members.flatMap((m, i) => (ADD_MEMBERS.includes(m.name) ? [] : [i]));
+  const get = (values: unknown[], k: number): unknown => (at[k] < 0 ? undefined : values[at[k]]);
+  return (values) => {
+    const body: Record<string, unknown> = {
+      path: get(values, 0),
+      partitionValues: get(values, 1) ?? EMPTY_MAP,
+      size: get(values, 2),
+      modificationTime: get(values, 3),
+      dataChange: get(values, 4),
+      stats: get(values, 5),
+      tags: get(values, 6),
+    };
+    for (const i of extra) if (values[i] !== undefined) body[members[i].name] = values[i];
+    return body;
+  };
+}
+
 /**
  * Builds action bodies from member texts, each value decoded straight from its place in the text
  * (no intermediate string per value for numbers, booleans and repeated maps): a checkpoint's
@@ -202,15 +306,18 @@ class RowBuilder {
   /** The last map rendering seen per member, and its value: consecutive files mostly share partitions. */
   private readonly lastText: (string | undefined)[];
   private readonly lastValue: unknown[];
-  private readonly fill: [string, () => unknown][];
+  /** One row's member values (undefined for NULL), reused from row to row. */
+  private readonly values: unknown[];
+  private readonly make: (values: unknown[]) => Record<string, unknown>;
 
   constructor(
     readonly members: Member[],
-    defaults: Record<string, () => unknown> | undefined,
+    column: (typeof ACTION_COLUMNS)[number],
   ) {
     this.lastText = new Array<string | undefined>(members.length);
     this.lastValue = new Array<unknown>(members.length);
-    this.fill = Object.entries(defaults ?? {});
+    this.values = new Array<unknown>(members.length);
+    this.make = column === 'add' ? addMaker(members) : genericMaker(members, DEFAULTS[column]);
   }
 
   /**
@@ -219,45 +326,37 @@ class RowBuilder {
    * member has more GS marks than DuckDB counted NULLs (a value is the mark itself).
    */
   fromPacked(s: string, rows: number, nonNull: number[]): Record<string, unknown>[] | undefined {
-    const members = this.members;
-    const m = members.length;
+    const m = this.members.length;
+    const values = this.values;
     const marks = new Array<number>(m).fill(0);
     const out: Record<string, unknown>[] = new Array(rows);
     let pos = 0;
     for (let r = 0; r < rows; r++) {
-      const body: Record<string, unknown> = {};
       for (let i = 0; i < m; i++) {
         let end = s.indexOf(SEP, pos);
         if (end < 0) {
           if (r !== rows - 1 || i !== m - 1) return undefined;
           end = s.length;
         }
-        if (end - pos === 1 && s.charCodeAt(pos) === GS) marks[i]++;
-        else body[members[i].name] = this.value(i, s, pos, end);
+        if (end - pos === 1 && s.charCodeAt(pos) === GS) {
+          marks[i]++;
+          values[i] = undefined;
+        } else values[i] = this.value(i, s, pos, end);
         pos = end + 1;
       }
-      this.defaults(body);
-      out[r] = body;
+      out[r] = this.make(values);
     }
     if (pos !== s.length + 1) return undefined;
-    for (let i = 0; i < m; i++) if (members[i].kind === Kind.Text && marks[i] !== rows - nonNull[i]) return undefined;
+    for (let i = 0; i < m; i++) if (this.members[i].kind === Kind.Text && marks[i] !== rows - nonNull[i]) return undefined;
     return out;
   }
 
   /** From one row of texts per action (null for NULL). */
   fromTexts(rows: (string | null)[][]): Record<string, unknown>[] {
     return rows.map((texts) => {
-      const body: Record<string, unknown> = {};
-      texts.forEach((t, i) => {
-        if (t !== null) body[this.members[i].name] = this.value(i, t, 0, t.length);
-      });
-      this.defaults(body);
-      return body;
+      texts.forEach((t, i) => (this.values[i] = t === null ? undefined : this.value(i, t, 0, t.length)));
+      return this.make(this.values);
     });
-  }
-
-  private defaults(body: Record<string, unknown>): void {
-    for (const [k, d] of this.fill) if (body[k] === undefined) body[k] = d();
   }
 
   /** Member i's value from s[a, b). */

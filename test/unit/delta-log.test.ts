@@ -15,6 +15,7 @@ import {
   serializeCommit,
   UnsupportedFeatureError,
   updateSnapshot,
+  writeCheckpoint,
   type Action,
   type Engine,
   type ObjectStore,
@@ -155,6 +156,38 @@ describe('checkpoints', () => {
     // An incomplete multi-part checkpoint (a writer died) is not used.
     await store.delete(part(2));
     await expect(loadSnapshot(store, { io: io() })).rejects.toThrowError(/points to a checkpoint that is not in the log/);
+  });
+
+  it('lists the log from the checkpoint on, replays what later commits change, and still travels before it', async () => {
+    const store = await localTableStore();
+    const t0 = 1_700_000_000_000;
+    await handLog(store, [[{ protocol: { minReaderVersion: 1, minWriterVersion: 2 } }, meta], [add('p=a/1.parquet')], [add('p=a/2.parquet')], [add('p=a/3.parquet')]], [t0, t0 + 1000, t0 + 2000, t0 + 3000]);
+    await writeCheckpoint(store, await loadSnapshot(store, { io: io() }), io());
+    // After the checkpoint: one of its files removed, one re-added with new metadata, one new.
+    const readd: Action = { add: { path: 'p=a/2.parquet', partitionValues: { p: 'a' }, size: 22, modificationTime: 2, dataChange: true } };
+    await store.put(commitKey(4), serializeCommit([{ commitInfo: { timestamp: t0 + 4000 } }, rm('p=a/1.parquet'), readd, add('p=a/5.parquet')]));
+    const listed: unknown[] = [];
+    const spy = new Proxy(store, { get: (t, k) => (k === 'list' ? (p: string, o?: ListOptions) => (listed.push([p, o]), t.list(p, o)) : (t as any)[k]) });
+
+    const s = await loadSnapshot(spy, { io: io() });
+    expect(listed).toEqual([['_delta_log/', { startAfter: '_delta_log/00000000000000000003' }]]);
+    expect(s.version).toBe(4);
+    expect(s.files.map((f) => [f.path, f.size]).sort()).toEqual([['p=a/2.parquet', 22], ['p=a/3.parquet', 1], ['p=a/5.parquet', 1]]);
+    expect([...s.fileMap.keys()].sort()).toEqual(['p=a/2.parquet', 'p=a/3.parquet', 'p=a/5.parquet']);
+    expect(s.tombstones.has('p=a/1.parquet')).toBe(true);
+    const updated = await updateSnapshot(store, await loadSnapshot(store, { io: io(), version: 3 }), { io: io() });
+    expect(updated.files.map((f) => [f.path, f.size]).sort()).toEqual(s.files.map((f) => [f.path, f.size]).sort());
+
+    // Before the checkpoint, and by timestamp, the whole log is listed.
+    listed.length = 0;
+    expect((await loadSnapshot(spy, { io: io(), version: 1 })).files.map((f) => f.path)).toEqual(['p=a/1.parquet']);
+    expect((await loadSnapshot(spy, { io: io(), timestamp: t0 + 2500 })).version).toBe(2);
+    expect((await loadSnapshot(spy, { io: io(), version: 3 })).files).toHaveLength(3);
+    expect(listed).toEqual([
+      ['_delta_log/', undefined],
+      ['_delta_log/', undefined],
+      ['_delta_log/', { startAfter: '_delta_log/00000000000000000003' }],
+    ]);
   });
 
   it('fails clearly when _last_checkpoint disagrees with the checkpoint', async () => {

@@ -74,4 +74,28 @@ describe('predicate language', () => {
     // All nulls: no comparison can be true.
     expect(p.mayMatch(file({ date: '2024-01-01' }, { numRecords: 3, nullCount: { id: 3 } }))).toBe(false);
   });
+
+  it('parses a file\'s stats only when the predicate needs them, once, and still skips on them', () => {
+    const stats = JSON.stringify({ numRecords: 10, minValues: { id: 100 }, maxValues: { id: 200 }, nullCount: { id: 0 } });
+    let reads = 0;
+    const counted = (pv: Record<string, string | null>) => ({
+      partitionValues: pv,
+      get stats() {
+        reads++;
+        return stats;
+      },
+    });
+    const byDate = new FilePredicate("date = '2024-01-02'", fields, ['date']);
+    expect(byDate.mayMatch(counted({ date: '2024-01-01' }))).toBe(false);
+    expect(byDate.mayMatch(counted({ date: '2024-01-02' }))).toBe(true);
+    expect(reads).toBe(0); // a partition-only predicate never touches stats
+    expect(new FilePredicate("date = '2024-01-01' AND id = 250", fields, ['date']).mayMatch(counted({ date: '2024-01-01' }))).toBe(false);
+    expect(reads).toBe(1);
+    expect(new FilePredicate('id = 50 OR id = 150 OR id > 300', fields, ['date']).mayMatch(counted({ date: '2024-01-01' }))).toBe(true);
+    expect(reads).toBe(2); // three columns references, one parse
+    expect(new FilePredicate('id < 100 OR id > 200', fields, ['date']).mayMatch(counted({ date: '2024-01-01' }))).toBe(false);
+    // A NULL partition value counts its rows from the stats.
+    expect(new FilePredicate('date IS NULL', fields, ['date']).mayMatch(counted({ date: null }))).toBe(true);
+    expect(reads).toBe(4);
+  });
 });
