@@ -7,13 +7,20 @@
  * stats like ours); the data files do not exist, as loading a snapshot never opens them.
  * The checkpoint is written by our own writeCheckpoint, so delta-rs reading it is also an interop check.
  *
- *   npm run bench -- snapshot-load [--commits 5000] [--files-per-commit 10] [--repeat 5]
+ * Like for like: both sides load the same folder into the set of active add files with their
+ * partition values and stats, in a warm process (one untimed load first; imports, process start
+ * and DuckDB start not timed), from the OS page cache, with no state kept between loads. Loads
+ * alternate ours / delta-rs, so both see the same machine load.
+ *
+ *   npm run bench -- snapshot-load [--commits 5000] [--files-per-commit 10] [--repeat 7]
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import readline from 'node:readline';
 import path from 'node:path';
 import { loadConfig } from '../config/env';
 import { DuckDBCheckpointIO, Engine, loadSnapshot, openStore, writeCheckpoint } from '../lakehouse';
-import { arg, benchDir, lastJson, machineLine, printTable, python, runChild, secs } from './lib';
+import { arg, benchDir, machineLine, printTable, python, secs } from './lib';
 
 const SCHEMA = JSON.stringify({
   type: 'struct',
@@ -55,14 +62,44 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+interface PeerLoad {
+  ms: number;
+  version: number;
+  files: number;
+}
+
+/** The delta-rs peer: one warm Python process, one load per request. */
+function deltaRs(py: string): { load: (root: string) => Promise<PeerLoad>; close: () => void } {
+  const child = spawn(py, [path.join(__dirname, 'peers', 'deltars_snapshot.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = readline.createInterface({ input: child.stdout });
+  const waiting: ((line: string) => void)[] = [];
+  lines.on('line', (line) => waiting.shift()?.(line));
+  return {
+    load: (root) =>
+      new Promise<PeerLoad>((resolve, reject) => {
+        const onExit = (code: number | null): void => reject(new Error(`delta-rs peer exited with ${code}`));
+        child.once('exit', onExit);
+        waiting.push((line) => {
+          child.off('exit', onExit);
+          resolve(JSON.parse(line) as PeerLoad);
+        });
+        child.stdin.write(`${root}\n`);
+      }),
+    close: () => child.stdin.end(),
+  };
+}
+
 async function main(): Promise<void> {
   const commits = Number(arg('commits', '5000'));
   const perCommit = Number(arg('files-per-commit', '10'));
-  const repeat = Number(arg('repeat', '5'));
+  const repeat = Number(arg('repeat', '7'));
   const config = loadConfig();
   const dir = benchDir('snapshot-load');
-  console.log(`# snapshot-load: ${commits} commits x ${perCommit} files = ${(commits * perCommit).toLocaleString('en')} files; ${repeat} loads each (best and median)`);
+  console.log(`# snapshot-load: ${commits} commits x ${perCommit} files = ${(commits * perCommit).toLocaleString('en')} files; ${repeat} loads each (best and median), ours and delta-rs alternating`);
   console.log(`# ${machineLine()}`);
+  console.log('# timed, ours: loadSnapshot(openStore(path), { io }) + snapshot.files = list _delta_log (from _last_checkpoint on), read the checkpoint (DuckDB), replay the JSON commits after it, the active add files with partition values and stats');
+  console.log('# timed, delta-rs: DeltaTable(path) + file_uris() in a warm Python process = the same log read into its state of the active add actions, and the file list out');
+  console.log('# not timed: process start, imports, DuckDB start, one warm-up load each; nothing is cached between loads on either side');
   const plain = path.join(dir, 'no-checkpoint');
   const ckpt = path.join(dir, 'with-checkpoint');
   let t = performance.now();
@@ -78,26 +115,47 @@ async function main(): Promise<void> {
 
   const rows: (string | number)[][] = [];
   const py = python('deltalake');
-  for (const [label, root] of [
-    ['no checkpoint', plain],
-    ['checkpoint every 10', ckpt],
-  ] as const) {
-    const ours: number[] = [];
-    let files = 0;
-    let version = -1;
-    for (let k = 0; k < repeat; k++) {
-      t = performance.now();
-      const snap = await loadSnapshot(openStore(root), { io });
-      files = snap.files.length;
-      version = snap.version;
-      ours.push(performance.now() - t);
+  const peer = py ? deltaRs(py) : undefined;
+  try {
+    for (const [label, root] of [
+      ['no checkpoint', plain],
+      ['checkpoint every 10', ckpt],
+    ] as const) {
+      const ours: number[] = [];
+      const theirs: number[] = [];
+      let files = 0;
+      let version = -1;
+      let rs: PeerLoad | undefined;
+      for (let k = -1; k < repeat; k++) {
+        t = performance.now();
+        const snap = await loadSnapshot(openStore(root), { io });
+        files = snap.files.length;
+        version = snap.version;
+        const ms = performance.now() - t;
+        if (peer) rs = await peer.load(root);
+        if (k < 0) continue; // warm-up
+        ours.push(ms);
+        if (rs) theirs.push(rs.ms);
+      }
+      const r = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
+      rows.push([
+        label,
+        version,
+        files,
+        secs(Math.min(...ours)),
+        secs(median(ours)),
+        rs ? secs(Math.min(...theirs)) : '-',
+        rs ? secs(median(theirs)) : '-',
+        rs ? r(Math.min(...ours), Math.min(...theirs)) : '-',
+        rs ? r(median(ours), median(theirs)) : '-',
+        rs ? `${rs.version} / ${rs.files}` : '-',
+      ]);
     }
-    let rs: { ms: number[]; version: number; files: number } | undefined;
-    if (py) rs = lastJson(await runChild(py, [path.join(__dirname, 'peers', 'deltars_snapshot.py'), root, String(repeat)]), 'delta-rs');
-    rows.push([label, version, files, secs(Math.min(...ours)), secs(median(ours)), rs ? secs(Math.min(...rs.ms)) : '-', rs ? secs(median(rs.ms)) : '-', rs ? `${(Math.min(...ours) / Math.min(...rs.ms)).toFixed(2)}x` : '-', rs ? `${rs.files}` : '-']);
+  } finally {
+    peer?.close();
   }
   console.log();
-  printTable(['table', 'version', 'files (ours)', 'ours best s', 'ours median s', 'delta-rs best s', 'delta-rs median s', 'ours / delta-rs (best)', 'files (delta-rs)'], rows);
+  printTable(['table', 'version', 'files (ours)', 'ours best s', 'ours median s', 'delta-rs best s', 'delta-rs median s', 'ours / delta-rs (best)', 'ours / delta-rs (median)', 'delta-rs version / files'], rows);
   console.log('goal: ours / delta-rs <= 1x');
   await engine.close();
 }
