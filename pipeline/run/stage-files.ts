@@ -141,7 +141,7 @@ export async function stageCsv(conn: DuckDBConnection, decl: DatasetDeclaration,
       const k = header.lastIndexOf(f);
       if (k < 0) return `NULL::VARCHAR AS ${ident(f)}`;
       // an unquoted empty cell is NULL; a quoted "" is an empty string
-      const c = `cells[${k + 1}]`;
+      const c = `__c${k + 1}`;
       return `CASE WHEN err IS NOT NULL OR ${c} = '' THEN NULL WHEN starts_with(${c}, '"') THEN replace(${c}[2:-2], '""', '"') ELSE ${c} END AS ${ident(f)}`;
     };
     const countError = `${literal(`expected ${header.length} fields (${header.join(',')}), found `)} || len(cells)`;
@@ -156,7 +156,8 @@ export async function stageCsv(conn: DuckDBConnection, decl: DatasetDeclaration,
          SELECT *, CASE WHEN read_err IS NOT NULL THEN 'cannot read the line (' || read_err || ')'
                         WHEN unterminated THEN 'unterminated quoted field'
                         WHEN hasq AND array_to_string(regexp_extract_all(l, ${literal(CSV_FIELD)}, 0), '') <> l THEN 'text after a closing quote'
-                        WHEN len(cells) <> ${header.length} THEN ${countError} END AS err
+                        WHEN len(cells) <> ${header.length} THEN ${countError} END AS err,
+                ${header.map((_, k) => `cells[${k + 1}] AS __c${k + 1}`).join(', ')}
          FROM r
        )
        SELECT ${[...fields.map(cell), 'l AS _raw', `${errorText(a.key, 'err')} AS _parse_error`, `${literal(a.key + ':')} || ln AS _source`, 'ln AS _line', "'csv' AS _format", `${a.fileDate ? literal(a.fileDate) : 'NULL'}::VARCHAR AS _file_date`].join(', ')}
