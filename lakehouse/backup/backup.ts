@@ -6,6 +6,8 @@
  * last. A backup killed at any point leaves the target at the last commit it wrote, whose
  * files are already there; re-running skips what is present (key + size, checksum from the
  * previous manifest or a re-read) and completes. The manifest is written only at the end.
+ * Each side is listed once per run; checksums are taken from the bytes in flight and, into
+ * S3, checked by the target server on the same PUT (see copy.ts).
  */
 import type { ObjectInfo, ObjectStore } from '../storage/object-store';
 import { NotFoundError } from '../storage/object-store';
@@ -101,7 +103,8 @@ export async function backupTableImage(source: ObjectStore, target: ObjectStore,
   const report = (): void => opts.onProgress?.({ ...progress });
   report();
 
-  const listedAt = opts.listedAt ?? Date.now();
+  // a listing of unknown age: check the adds of every commit the target lacks
+  const listedAt = opts.listedAt ?? (opts.sourceObjects ? 0 : Date.now());
   const [sourceObjects, targetObjects] = await Promise.all([opts.sourceObjects ?? source.list(''), opts.targetObjects ?? target.list('')]);
   const listing: TableListing = classifyTable(sourceObjects);
   if (listing.latestVersion < 0) throw new Error(`backup of ${opts.table}: no Delta table at ${source.url} (no _delta_log commits)`);
@@ -229,6 +232,7 @@ export async function backupTableImage(source: ObjectStore, target: ObjectStore,
     const text = Buffer.from(f.body).toString('utf8');
     if (o.modified.getTime() > listedAt - CLOCK_SKEW_MS && (await targetState(o.key, f.body.byteLength)) !== f.digest) {
       const unlisted = addedKeys(text).filter((k) => !sourceData.has(k) && !existing.has(k));
+      progress.filesTotal += unlisted.length;
       for (const e of await settleAll(unlisted.map((k) => pool.run(() => copyData(k, undefined))))) if (e) extraData.push(e);
     }
     commitEntries.push(await publish(o.key, 'commit', v, f, true));
