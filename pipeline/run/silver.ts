@@ -168,6 +168,9 @@ export async function typeBatch(
   return { refs, readVersions, suite };
 }
 
+/** Bronze columns the batch no longer needs once numbered (selected by _date, ordered by the rest): not copied into it. */
+const SPENT = '_line, _batch_id, _ingested_at, _date, _ingest_date';
+
 /** Ids stay below 2^53, so JavaScript (the JSON Schema check, replay) reads them exactly as numbers. */
 const ID_BITS = 53;
 
@@ -199,11 +202,11 @@ export async function numberBatch(conn: DuckDBConnection, idBits = ID_BITS): Pro
   await conn.run(
     fits
       ? `CREATE OR REPLACE TEMP TABLE s_batch AS
-         SELECT (CAST(u._rank AS BIGINT) << ${lineBits}) + b._line AS _row_id, b.* EXCLUDE (_unit)
+         SELECT (CAST(u._rank AS BIGINT) << ${lineBits}) + b._line AS _row_id, b.* EXCLUDE (_unit, ${SPENT})
          FROM (SELECT *, ${unit} AS _unit FROM s_bronze) b JOIN s_units u USING (_ingested_at, _batch_id, _unit)`
       : // more units than the id's bits hold: number by sorting instead (slower, same order)
         `CREATE OR REPLACE TEMP TABLE s_batch AS
-         SELECT CAST(row_number() OVER (ORDER BY _ingested_at, _batch_id, ${unit}, _line) AS BIGINT) AS _row_id, * FROM s_bronze`,
+         SELECT CAST(row_number() OVER (ORDER BY _ingested_at, _batch_id, ${unit}, _line) AS BIGINT) AS _row_id, * EXCLUDE (${SPENT}) FROM s_bronze`,
   );
   await conn.run('DROP TABLE s_units');
   return fits ? 'ranked' : 'sorted';

@@ -27,9 +27,9 @@ const ROWS = [
 
 async function bronze(): Promise<void> {
   const values = ROWS.flatMap(([at, batch, unit, lines]) =>
-    lines.map((l) => `(TIMESTAMPTZ '${at}+00', '${batch}', '${unit}${unit.startsWith('ticks') ? '/' : ':'}${l}', ${l}, 'r${l}')`),
+    lines.map((l) => `(TIMESTAMPTZ '${at}+00', '${batch}', '${unit}${unit.startsWith('ticks') ? '/' : ':'}${l}', ${l}, 'r${l}', DATE '2024-01-02', DATE '2024-01-02')`),
   );
-  await conn.run(`CREATE OR REPLACE TEMP VIEW s_bronze AS SELECT * FROM (VALUES ${values.join(', ')}) v(_ingested_at, _batch_id, _source, _line, _raw)`);
+  await conn.run(`CREATE OR REPLACE TEMP VIEW s_bronze AS SELECT * FROM (VALUES ${values.join(', ')}) v(_ingested_at, _batch_id, _source, _line, _raw, _date, _ingest_date)`);
 }
 
 async function ordered(): Promise<string[]> {
