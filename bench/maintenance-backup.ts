@@ -15,7 +15,7 @@ import { loadConfig } from '../config/env';
 import { Engine, Warehouse } from '../lakehouse';
 import { backupWarehouse, mapLimit, restoreFromBackup, verifyBackup } from '../lakehouse/backup';
 import { S3Store, type ObjectStore } from '../lakehouse/storage';
-import { arg, machineLine, printTable, ratio, timed } from './lib';
+import { arg, machineLine, printTable, ratio } from './lib';
 
 const BACKUP_MB = Number(arg('backup-mb', '64'));
 const CONCURRENCY = Number(arg('concurrency', '4'));
@@ -43,6 +43,24 @@ export async function backupBench(): Promise<string[][]> {
   // one client per server, shared by every run (warm connections for both contenders)
   const mainRoot = new S3Store('s3://financelake-test', main);
   const bkRoot = new S3Store('s3://financelake-backup', bk);
+  // S3 requests sent by this process (both servers): a load-independent view of fixed costs
+  let requests = 0;
+  for (const root of [mainRoot, bkRoot]) {
+    root.client.middlewareStack.add(
+      (next) => (args) => {
+        requests++;
+        return next(args);
+      },
+      { step: 'initialize', name: 'benchRequestCount' },
+    );
+  }
+  /** Wall time, this process's CPU time and S3 requests of one contender. */
+  const timed = async <T>(fn: () => Promise<T>) => {
+    const [cpu0, req0, t0] = [process.cpuUsage(), requests, performance.now()];
+    const value = await fn();
+    const cpu = process.cpuUsage(cpu0);
+    return { value, ms: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, requests: requests - req0 };
+  };
   const open = (url: string) => (url.startsWith('s3://financelake-backup/') ? bkRoot : mainRoot).scoped(url.replace(/^s3:\/\/[^/]+\//, ''));
   const engine = await Engine.create({ threads: c.duckdb.threads, memoryLimit: c.duckdb.memoryLimit, extensionDirectory: c.duckdb.extensionDirectory, s3: main });
   try {
@@ -60,7 +78,8 @@ export async function backupBench(): Promise<string[][]> {
     // warm both servers' connections before anything is timed
     await plainCopy(primary.scoped('bench/payload/_delta_log'), open(`s3://financelake-backup/${id}/warm`), CONCURRENCY);
     const out: string[][] = [];
-    const ratios = { backup: [] as number[], verified: [] as number[], restore: [] as number[] };
+    const ratios = { backup: [] as number[], verified: [] as number[], restore: [] as number[], cpuBackup: [] as number[], cpuRestore: [] as number[] };
+    const requestRow: string[] = [];
     for (let r = 0; r < REPEAT; r++) {
       const run = `${id}/r${r}`;
       const plainTarget = open(`s3://financelake-backup/${run}/plain`);
@@ -82,7 +101,11 @@ export async function backupBench(): Promise<string[][]> {
       const bBytes = backup.value.manifest.tables.reduce((s, x) => s + x.files.reduce((a, f) => a + f.size, 0), 0);
       if (bBytes !== plain2.value) throw new Error(`the backup holds ${bBytes} bytes, the plain copy ${plain2.value}: not the same folder`);
       const tag = ` [${r + 1}/${REPEAT}]`;
-      console.error(`run ${r + 1}: plain ${plain2.ms.toFixed(0)} ms, backup ${backup.ms.toFixed(0)} ms, verify ${verify.ms.toFixed(0)} ms, plain back ${plainBack2.ms.toFixed(0)} ms, restore ${restore.ms.toFixed(0)} ms`);
+      const line = (x: { ms: number; cpuMs: number; requests: number }) => `${x.ms.toFixed(0)} ms (cpu ${x.cpuMs.toFixed(0)} ms, ${x.requests} requests)`;
+      console.error(`run ${r + 1}: plain ${line(plain2)}, backup ${line(backup)}, verify ${line(verify)}, plain back ${line(plainBack2)}, restore ${line(restore)}`);
+      ratios.cpuBackup.push(backup.cpuMs / plain2.cpuMs);
+      ratios.cpuRestore.push(restore.cpuMs / plainBack2.cpuMs);
+      if (r === 0) requestRow.push(`${backup.requests} / ${restore.requests}`, `${plain2.requests} / ${plainBack2.requests}`);
       ratios.backup.push(plain2.ms / backup.ms);
       ratios.verified.push(plain2.ms / (backup.ms + verify.ms));
       ratios.restore.push(plainBack2.ms / restore.ms);
@@ -97,6 +120,8 @@ export async function backupBench(): Promise<string[][]> {
       [`backup, median of ${REPEAT}`, '', '', `${median(ratios.backup).toFixed(2)}x`, '>= 0.8x'],
       [`backup + full re-read verify, median of ${REPEAT}`, '', '', `${median(ratios.verified).toFixed(2)}x`, '-'],
       [`restore, median of ${REPEAT}`, '', '', `${median(ratios.restore).toFixed(2)}x`, '>= 0.8x'],
+      [`CPU time of this process, backup / restore vs plain, median`, `${median(ratios.cpuBackup).toFixed(2)}x / ${median(ratios.cpuRestore).toFixed(2)}x`, '', '', '-'],
+      [`S3 requests, backup / restore`, requestRow[0] ?? '', `${requestRow[1] ?? ''} (plain)`, '', '-'],
     );
     return out;
   } finally {
