@@ -176,31 +176,37 @@ export class DuckDBCheckpointIO implements CheckpointIO {
           const members = fields.filter((f) => !f.column_name.endsWith('_parsed')).map((f) => member(c, f.column_name, f.column_type));
           reads.push({ column: c, rows: new RowBuilder(members, c), where: `"${c}"."${key}" IS NOT NULL` });
         }
-        // One scan for every action column: its rows' member texts packed in one string (DuckDB
-        // concatenates, V8 scans it once: much faster than converting values one by one), its row
-        // count and its VARCHAR members' non-NULL counts (see RowBuilder.fromPacked).
-        const select = reads.flatMap(({ rows, where }) => {
-          const row = `concat_ws(chr(${US}), ${rows.members.map((m) => `coalesce(${m.sql}, chr(${GS}))`).join(', ')})`;
-          const counts = rows.members.map((m) => (m.kind === Kind.Text ? `count(${m.sql}) FILTER (WHERE ${where})::VARCHAR` : 'NULL'));
-          return [`string_agg(${row}, chr(${US})) FILTER (WHERE ${where})`, `count(*) FILTER (WHERE ${where})::VARCHAR`, ...counts];
-        });
-        const result = (await conn.runAndReadAll(`SELECT ${select.join(', ')} FROM ${source}`)).getRows()[0] as (string | null)[];
+        // Two scans: the adds (most of the rows), then every other action column, over only the
+        // rows that hold one (so their expressions are not evaluated on the 50,000 add rows).
         const out: Record<(typeof ACTION_COLUMNS)[number], unknown[]> = { protocol: [], metaData: [], txn: [], add: [], remove: [] };
-        let at = 0;
-        for (const { column, rows, where } of reads) {
-          const m = rows.members.length;
-          const packed = result[at];
-          const count = Number(result[at + 1]);
-          const nonNull = result.slice(at + 2, at + 2 + m).map(Number);
-          at += 2 + m;
-          if (packed === null) continue;
-          let built: Record<string, unknown>[] | undefined;
-          try {
-            built = rows.fromPacked(packed, count, nonNull);
-          } catch {
-            built = undefined; // a separator inside a value shifted the texts: JSON member misread
+        for (const group of [reads.filter((r) => r.column === 'add'), reads.filter((r) => r.column !== 'add')]) {
+          if (group.length === 0) continue;
+          // Per action column: its rows' member texts packed in one string (DuckDB concatenates,
+          // V8 scans it once: much faster than converting values one by one), its row count and
+          // its VARCHAR members' non-NULL counts (see RowBuilder.fromPacked).
+          const select = group.flatMap(({ rows, where }) => {
+            const row = `concat_ws(chr(${US}), ${rows.members.map((m) => `coalesce(${m.sql}, chr(${GS}))`).join(', ')})`;
+            const counts = rows.members.map((m) => (m.kind === Kind.Text ? `count(${m.sql}) FILTER (WHERE ${where})::VARCHAR` : 'NULL'));
+            return [`string_agg(${row}, chr(${US})) FILTER (WHERE ${where})`, `count(*) FILTER (WHERE ${where})::VARCHAR`, ...counts];
+          });
+          const sql = `SELECT ${select.join(', ')} FROM ${source} WHERE ${group.map((r) => r.where).join(' OR ')}`;
+          const result = (await conn.runAndReadAll(sql)).getRows()[0] as (string | null)[];
+          let at = 0;
+          for (const { column, rows, where } of group) {
+            const m = rows.members.length;
+            const packed = result[at];
+            const count = Number(result[at + 1]);
+            const nonNull = result.slice(at + 2, at + 2 + m).map(Number);
+            at += 2 + m;
+            if (packed === null) continue;
+            let built: Record<string, unknown>[] | undefined;
+            try {
+              built = rows.fromPacked(packed, count, nonNull);
+            } catch {
+              built = undefined; // a separator inside a value shifted the texts: a JSON member misread
+            }
+            out[column] = built ?? (await this.vectorRows(conn, source, rows, `WHERE ${where}`));
           }
-          out[column] = built ?? (await this.vectorRows(conn, source, rows, `WHERE ${where}`));
         }
         return {
           protocols: out.protocol as Protocol[],
