@@ -2,7 +2,7 @@
  * Shared helpers of the benchmarks: arguments, timing, child processes with their peak memory,
  * the Python peers' venv, and the side-by-side table. Benchmarks are scripts, not tests.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -69,6 +69,28 @@ function hwmKb(pid: number): number {
 }
 
 /** Peak RSS of a process tree, sampled: per process VmHWM (its own high-water mark), summed over the live tree. */
+const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU seconds (user + system, every thread) a live process has used so far, from /proc; 0 when
+ * it is gone. On a busy machine, CPU is a steadier measure of work than wall time.
+ */
+export function cpuSeconds(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return 0;
+  }
+}
+
 export class PeakRss {
   private peakKb = 0;
   private seen = new Map<number, number>();

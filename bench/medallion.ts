@@ -17,13 +17,15 @@ import { ensureUp } from '../infra/stack';
 import { tasks as allTasks } from '../pipeline';
 import type { PipelineResult } from '../workflows';
 import { prepareLanding, type Landing } from './landing';
-import { arg, benchDir, lastJson, machineLine, mb, nodeTs, PeakRss, printTable, python, ratio, ROOT, runChild, secs } from './lib';
+import { arg, benchDir, cpuSeconds, lastJson, machineLine, mb, nodeTs, PeakRss, printTable, python, ratio, ROOT, runChild, secs } from './lib';
 
 const DATASETS = ['customers', 'fx_rates', 'transactions', 'daily_transaction_summary'];
 
 interface EngineRun {
   engine: string;
   wallMs: number;
+  /** CPU of the timed work, every thread (ours: the worker process; the Temporal server is not counted) */
+  cpuMs?: number;
   peakRssBytes: number;
   rows: number;
   stages?: Record<string, number>;
@@ -95,6 +97,7 @@ async function runOurs(landing: Landing, dir: string, memory: string): Promise<E
     await waitFor(worker, /task queue/, 180_000);
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const results: PipelineResult[] = [];
+    const cpu0 = cpuSeconds(worker.pid!);
     const perDay: { date: string; wallMs: number; activityMs: number; criticalMs: number }[] = [];
     const t0 = performance.now();
     for (const date of landing.dates) {
@@ -114,11 +117,13 @@ async function runOurs(landing: Landing, dir: string, memory: string): Promise<E
       console.error(`[ours] ${date}: ${secs(wallMs)} s (${result.tasks.map((x) => `${x.taskId} ${secs(x.durationMs)}s`).join(', ')})`);
     }
     const wallMs = performance.now() - t0;
+    const cpuMs = (cpuSeconds(worker.pid!) - cpu0) * 1000;
     const sum = (id: string, k: 'rowsIn' | 'rowsOut' | 'quarantined' | 'duplicates' | 'durationMs') =>
       results.reduce((n, r) => n + (r.tasks.find((x) => x.taskId === id)?.[k] ?? 0), 0);
     return {
       engine: 'FinanceLake (Temporal + Delta)',
       wallMs,
+      cpuMs,
       peakRssBytes: rss.stop(),
       rows: landing.rows,
       stages: {
@@ -148,8 +153,8 @@ async function runOurs(landing: Landing, dir: string, memory: string): Promise<E
 async function runDuckdbOnly(landing: Landing, dir: string, memory: string): Promise<EngineRun> {
   const [cmd, args] = nodeTs(path.join(__dirname, 'peers', 'duckdb-only.ts'), [landing.dir, path.join(dir, 'duckdb-only'), memory, '2']);
   const run = await runChild(cmd, args);
-  const r = lastJson<{ wallMs: number; stages: Record<string, number>; counts: Record<string, number> }>(run, 'duckdb-only');
-  return { engine: 'DuckDB-only SQL (Parquet)', wallMs: r.wallMs, peakRssBytes: run.peakRssBytes, rows: landing.rows, stages: r.stages, counts: r.counts };
+  const r = lastJson<{ wallMs: number; cpuMs: number; stages: Record<string, number>; counts: Record<string, number> }>(run, 'duckdb-only');
+  return { engine: 'DuckDB-only SQL (Parquet)', wallMs: r.wallMs, cpuMs: r.cpuMs, peakRssBytes: run.peakRssBytes, rows: landing.rows, stages: r.stages, counts: r.counts };
 }
 
 async function runPython(engine: string, script: string, landing: Landing, dir: string, memory: string, need: 'polars' | 'pyspark'): Promise<EngineRun> {
@@ -160,8 +165,8 @@ async function runPython(engine: string, script: string, landing: Landing, dir: 
     const why = run.stderr.trim().split('\n').filter((l) => /Error|error|No module/.test(l)).slice(-1)[0] ?? run.stderr.slice(-300);
     return { engine, wallMs: 0, peakRssBytes: run.peakRssBytes, rows: landing.rows, note: `failed: ${why}` };
   }
-  const r = lastJson<{ wallMs: number; stages: Record<string, number>; counts: Record<string, number> }>(run, script);
-  return { engine, wallMs: r.wallMs, peakRssBytes: run.peakRssBytes, rows: landing.rows, stages: r.stages, counts: r.counts };
+  const r = lastJson<{ wallMs: number; cpuMs?: number; stages: Record<string, number>; counts: Record<string, number> }>(run, script);
+  return { engine, wallMs: r.wallMs, cpuMs: r.cpuMs, peakRssBytes: run.peakRssBytes, rows: landing.rows, stages: r.stages, counts: r.counts };
 }
 
 async function main(): Promise<void> {
@@ -188,7 +193,7 @@ async function main(): Promise<void> {
   const pol = runs.find((r) => r.engine.startsWith('polars'));
   console.log();
   printTable(
-    ['engine', 'wall s', 'rows/s', 'peak RSS', 'vs DuckDB-only', 'polars+delta-rs / this', 'bronze s', 'silver s', 'gold s', 'silver rows', 'quarantined', 'duplicates', 'gold rows'],
+    ['engine', 'wall s', 'rows/s', 'peak RSS', 'vs DuckDB-only', 'polars+delta-rs / this', 'CPU s', 'CPU vs DuckDB-only', 'polars CPU / this', 'bronze s', 'silver s', 'gold s', 'silver rows', 'quarantined', 'duplicates', 'gold rows'],
     runs.map((r) => [
       r.engine + (r.note ? ` (${r.note})` : ''),
       r.wallMs ? secs(r.wallMs) : '-',
@@ -196,6 +201,9 @@ async function main(): Promise<void> {
       r.peakRssBytes ? mb(r.peakRssBytes) : '-',
       ratio(r.wallMs, duck?.wallMs),
       ratio(pol?.wallMs, r.wallMs),
+      r.cpuMs ? secs(r.cpuMs) : '-',
+      ratio(r.cpuMs, duck?.cpuMs),
+      ratio(pol?.cpuMs, r.cpuMs),
       r.stages?.bronze !== undefined ? secs(r.stages.bronze) : '-',
       r.stages?.silver !== undefined ? secs(r.stages.silver) : '-',
       r.stages?.gold !== undefined ? secs(r.stages.gold) : '-',
@@ -204,6 +212,10 @@ async function main(): Promise<void> {
       r.counts?.duplicates ?? '-',
       r.counts?.gold ?? '-',
     ]),
+  );
+  console.log(
+    'CPU s: user + system CPU of the timed work, every thread (FinanceLake: the worker process, not the Temporal server; the peers: their own process). ' +
+      'On a shared machine wall-time ratios move with the load; CPU ratios much less.',
   );
   if (ours) {
     console.log();

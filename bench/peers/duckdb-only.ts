@@ -18,15 +18,18 @@ async function main(): Promise<void> {
   await conn.run("SET TimeZone = 'UTC'");
   const stages: Record<string, number> = { bronze: 0, silver: 0, gold: 0 };
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   for (const s of medallionSql(landing, out)) {
     const t = performance.now();
     await conn.run(s.sql);
     stages[s.stage]! += performance.now() - t;
   }
   const wallMs = performance.now() - t0;
+  const used = process.cpuUsage(cpu0); // every thread of this process: DuckDB's included
+  const cpuMs = (used.user + used.system) / 1000;
   const counts = (await conn.runAndReadAll(countsSql(out))).getRowObjectsJS()[0]!;
   const rejects = Number((await conn.runAndReadAll('SELECT count(DISTINCT (file_id, line)) FROM reject_errors')).getRowsJS()[0]![0]);
-  console.log(JSON.stringify({ wallMs, stages, counts: { ...Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)])), bronze: Number(counts.bronze) + rejects, quarantined: Number(counts.quarantined) + rejects, csvRejected: rejects } }));
+  console.log(JSON.stringify({ wallMs, cpuMs, stages, counts: { ...Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, Number(v)])), bronze: Number(counts.bronze) + rejects, quarantined: Number(counts.quarantined) + rejects, csvRejected: rejects } }));
   conn.closeSync();
   db.closeSync();
 }
