@@ -103,7 +103,7 @@ export async function evaluate(input: EvaluateInput): Promise<EvaluateResult> {
 
   // Each `unique` rule's failing row ids first, as a small table: the later copies of a key in the
   // batch (a narrow window over the key and `_row_id`), plus the rows whose key is already stored
-  // (a semi-join). The row pass then needs an equi-join on `_row_id` only.
+  // (a semi-join). The row pass joins it on `_row_id` only when it holds a row.
   const hitTables = new Map<Expectation, string>();
   for (const [i, e] of rowRules.entries()) {
     if (e.rule !== 'unique') continue;
@@ -112,36 +112,44 @@ export async function evaluate(input: EvaluateInput): Promise<EvaluateResult> {
     const stored = input.existingView
       ? ` UNION SELECT b._row_id FROM ${batch} b SEMI JOIN ${input.existingView} x ON ${keys.map((k) => `x.${k} = b.${k}`).join(' AND ')}`
       : '';
-    await q(
+    const made = await q<{ Count: unknown }>(
       `CREATE OR REPLACE TEMP TABLE ${name} AS SELECT _row_id FROM (
          SELECT _row_id, row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY _row_id) AS rn FROM ${batch}
          WHERE ${keys.map((k) => `${k} IS NOT NULL`).join(' AND ')}) WHERE rn > 1${stored}`,
       `duplicate keys of '${e.name}'`,
     );
-    hitTables.set(e, name);
+    if (Number(made[0]?.Count ?? 1) > 0) hitTables.set(e, name);
   }
 
-  // One pass over the batch keeps the rows failing some row rule, whole, with a boolean per rule.
-  // The WHERE tests each rule as a filter (an OR short-cuts, NULL reads as pass); the flags are
-  // computed again only for the few rows kept. Lookups are LEFT JOINs (once each), not subqueries,
-  // so the filter and the flags read the same joined column.
+  // One pass over the batch keeps the rows failing some row rule: `_row_id`, a boolean per rule,
+  // and the rules/messages lists. It reads only the columns the rules name (never `_raw`), and the
+  // WHERE tests each rule as a filter (OR and AND short-cut there, NULL reads as pass); flags and
+  // messages are computed only for the few rows kept. Lookups are LEFT JOINs made once each, not
+  // subqueries, so the filter and the flags read the same joined column.
   const flags = `${p}_flags`;
   const joins: string[] = [];
   const rendered = rowRules.map((e, i) => {
     const r = failExpr(e, i, input, types, hitTables);
     if (r.join) joins.push(r.join);
-    return { e, i, flag: `__q_f${i}`, fail: r.fail, message: messageExpr(e) };
+    return { e, i, flag: `__q_f${i}`, fail: r.fail };
   });
+  const listOf = (items: string[]): string => `list_filter([${items.join(', ')}]::VARCHAR[], x -> x IS NOT NULL)`;
   if (rendered.length > 0) {
     await q(
-      `CREATE OR REPLACE TEMP TABLE ${flags} AS SELECT b.*, ${rendered.map((r) => `coalesce(${r.fail}, false) AS ${r.flag}`).join(', ')}
-       FROM ${batch} b ${joins.join(' ')}
-       WHERE ${rendered.map((r) => `(${r.fail})`).join(' OR ')}`,
+      `CREATE OR REPLACE TEMP TABLE ${flags} AS
+       SELECT _row_id, ${rendered.map((r) => r.flag).join(', ')},
+         ${listOf(rendered.map((r) => `CASE WHEN ${r.flag} THEN ${lit(r.e.name)} END`))} AS rules,
+         ${listOf(rendered.map((r) => `__q_m${r.i}`))} AS messages
+       FROM (
+         SELECT b._row_id, ${rendered.map((r) => `coalesce(${r.fail}, false) AS ${r.flag}, CASE WHEN ${r.fail} THEN ${messageExpr(r.e)} END AS __q_m${r.i}`).join(', ')}
+         FROM ${batch} b ${joins.join(' ')}
+         WHERE ${rendered.map((r) => `(${r.fail})`).join(' OR ')})`,
       'row rules',
     );
   } else {
-    await q(`CREATE OR REPLACE TEMP TABLE ${flags} AS SELECT * FROM ${batch} WHERE false`, 'row rules');
+    await q(`CREATE OR REPLACE TEMP TABLE ${flags} AS SELECT _row_id, CAST([] AS VARCHAR[]) AS rules, CAST([] AS VARCHAR[]) AS messages FROM ${batch} WHERE false`, 'row rules');
   }
+  // every rule's count and first failing row ids in one aggregate over the small table
   const counts =
     rendered.length > 0
       ? (await q(
@@ -150,14 +158,15 @@ export async function evaluate(input: EvaluateInput): Promise<EvaluateResult> {
         ))[0]!
       : {};
 
-  // Samples: the first failing rows of each rule, from the small table of failing rows.
+  // Samples: the whole batch rows of the first failing ids of each rule. These are the lowest ids,
+  // so the range filter lets the scan skip most of the batch (zone maps on `_row_id`).
   const sampleIds = new Map<number, number[]>();
   for (const r of rendered) sampleIds.set(r.i, ((counts[`s${r.i}`] as unknown[] | null) ?? []).map(Number));
-  const allIds = [...new Set([...sampleIds.values()].flat())];
+  const allIds = [...new Set([...sampleIds.values()].flat())].sort((x, y) => x - y);
   const sampleRows = new Map<number, Record<string, unknown>>();
   if (allIds.length > 0) {
     const rows = await q(
-      `SELECT * EXCLUDE (${rendered.map((r) => r.flag).join(', ')}) FROM ${flags} WHERE _row_id IN (${allIds.join(', ')}) ORDER BY _row_id`,
+      `SELECT * FROM ${batch} WHERE _row_id BETWEEN ${allIds[0]} AND ${allIds[allIds.length - 1]} AND _row_id IN (${allIds.join(', ')}) ORDER BY _row_id`,
       'sample rows',
     );
     for (const row of rows) sampleRows.set(Number(row._row_id), row);
@@ -174,43 +183,39 @@ export async function evaluate(input: EvaluateInput): Promise<EvaluateResult> {
     return outcome(e, rowsIn, failed, failed > 0, sample.map((row) => focus(row, columnsOf(e))), `expects ${describeExpectation(e)}`);
   });
 
-  // Failures: rows failing a drop/fail rule, or every row when a batch-level drop rule failed.
-  const failures = `${p}_failures`;
+  // Failures, narrow (`_row_id`, rules, messages): rows failing a drop/fail rule, or every row
+  // when a batch-level drop rule failed (its name and observation first).
+  const failing = `${p}_failing`;
   const batchDropped = batchRules.filter((e) => e.severity === 'drop' && batchOutcomes.get(e)!.failed);
   const blocking = rendered.filter((r) => r.e.severity !== 'warn' && Number(counts[`c${r.i}`] ?? 0) > 0);
-  // rule names and messages of the rules a row failed; `f` is where its flags are read from
-  const lists = (f: string): string => {
-    const listOf = (items: string[]): string => `list_filter([${items.join(', ')}]::VARCHAR[], x -> x IS NOT NULL)`;
-    const rules = [...batchDropped.map((e) => lit(e.name)), ...rendered.map((r) => `CASE WHEN ${f}.${r.flag} THEN ${lit(r.e.name)} END`)];
-    const messages = [...batchDropped.map((e) => lit(batchOutcomes.get(e)!.message)), ...rendered.map((r) => `CASE WHEN ${f}.${r.flag} THEN ${r.message} END`)];
-    return `${listOf(rules)} AS rules, ${listOf(messages)} AS messages`;
-  };
-  const source = types.has('_source') ? ', b._source' : '';
   if (batchDropped.length > 0) {
+    const names = `[${batchDropped.map((e) => lit(e.name)).join(', ')}]::VARCHAR[]`;
+    const messages = `[${batchDropped.map((e) => lit(batchOutcomes.get(e)!.message)).join(', ')}]::VARCHAR[]`;
     await q(
-      `CREATE OR REPLACE TEMP TABLE ${failures} AS SELECT b._row_id, b._raw${source}, ${lists('f')} FROM ${batch} b LEFT JOIN ${flags} f ON f._row_id = b._row_id`,
-      'failure rows',
-    );
-  } else if (blocking.length > 0) {
-    // the failing rows are in flags whole: it is both the row and its flags
-    await q(
-      `CREATE OR REPLACE TEMP TABLE ${failures} AS SELECT b._row_id, b._raw${source}, ${lists('b')} FROM ${flags} b WHERE ${blocking.map((r) => `b.${r.flag}`).join(' OR ')}`,
+      `CREATE OR REPLACE TEMP TABLE ${failing} AS SELECT b._row_id, list_concat(${names}, coalesce(f.rules, [])) AS rules, list_concat(${messages}, coalesce(f.messages, [])) AS messages
+       FROM ${batch} b LEFT JOIN ${flags} f ON f._row_id = b._row_id`,
       'failure rows',
     );
   } else {
-    await q(
-      `CREATE OR REPLACE TEMP TABLE ${failures} AS SELECT _row_id, _raw${source.replace('b.', '')}, CAST([] AS VARCHAR[]) AS rules, CAST([] AS VARCHAR[]) AS messages FROM ${batch} WHERE false`,
-      'failure rows',
-    );
+    const where = blocking.length > 0 ? blocking.map((r) => r.flag).join(' OR ') : 'false';
+    await q(`CREATE OR REPLACE TEMP TABLE ${failing} AS SELECT _row_id, rules, messages FROM ${flags} WHERE ${where}`, 'failure rows');
   }
-  const dropped = batchDropped.length > 0 ? rowsIn : Number((await q<{ n: unknown }>(`SELECT count(*) AS n FROM ${failures}`, 'failure count'))[0]!.n);
+  const dropped = batchDropped.length > 0 ? rowsIn : Number((await q<{ n: unknown }>(`SELECT count(*) AS n FROM ${failing}`, 'failure count'))[0]!.n);
+
+  // The record as it arrived is joined on only here, for the failing rows, when a reader asks for it.
+  const failures = `${p}_failures`;
+  const source = types.has('_source') ? ', b._source' : '';
+  await q(
+    `CREATE OR REPLACE TEMP VIEW ${failures} AS SELECT f._row_id, b._raw${source}, f.rules, f.messages FROM ${failing} f JOIN ${batch} b ON b._row_id = f._row_id`,
+    'failures view',
+  );
 
   const passedView = `${p}_passed`;
   const passedSql =
     batchDropped.length > 0
       ? `SELECT * FROM ${batch} WHERE false`
       : dropped > 0
-        ? `SELECT b.* FROM ${batch} b ANTI JOIN ${failures} f ON b._row_id = f._row_id`
+        ? `SELECT b.* FROM ${batch} b ANTI JOIN ${failing} f ON b._row_id = f._row_id`
         : `SELECT * FROM ${batch}`;
   await q(`CREATE OR REPLACE TEMP VIEW ${passedView} AS ${passedSql}`, 'passed view');
 
@@ -269,10 +274,13 @@ function failExpr(
     case 'not_null': {
       const t = typeOf(e.column);
       const c = col(e.column);
-      // trim() only where a value starts with a space (CASE evaluates a branch for its rows only):
-      // most values do not, and trimming every value was the cost of this rule
+      // trim() only where a value starts with a space: `c < '!'` (true for '' and ' …') lets the
+      // filter skip the rest for almost every value, and trimming every value was this rule's cost
       return {
-        fail: e.treatEmptyAsNull && typeClass(t) === 'string' ? `(${c} IS NULL OR CASE WHEN starts_with(${c}, ' ') THEN trim(${c}) = '' ELSE ${c} = '' END)` : `${c} IS NULL`,
+        fail:
+          e.treatEmptyAsNull && typeClass(t) === 'string'
+            ? `(${c} IS NULL OR (${c} < '!' AND (${c} = '' OR (starts_with(${c}, ' ') AND trim(${c}) = ''))))`
+            : `${c} IS NULL`,
       };
     }
     case 'between': {
@@ -295,10 +303,12 @@ function failExpr(
       return { fail: `NOT (${col(e.left)} ${e.op} ${col(e.right)})` };
     case 'sql':
       return { fail: `NOT CAST((${e.expression}) AS BOOLEAN)` };
-    case 'unique':
-      // the hit table holds only rows whose key has no NULL part
+    case 'unique': {
+      // the hit table holds only rows whose key has no NULL part; no table: no row fails
       e.columns.forEach(typeOf);
-      return { fail: `${key} IS NOT NULL`, join: `LEFT JOIN (SELECT _row_id AS __q_k${i} FROM ${hitTables.get(e)}) __q_j${i} ON ${key} = ${col('_row_id')}` };
+      const hits = hitTables.get(e);
+      return hits ? { fail: `${key} IS NOT NULL`, join: `LEFT JOIN (SELECT _row_id AS __q_k${i} FROM ${hits}) __q_j${i} ON ${key} = ${col('_row_id')}` } : { fail: 'false' };
+    }
     case 'foreign_key': {
       typeOf(e.column);
       const view = input.referenceViews?.[e.reference];
