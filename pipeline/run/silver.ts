@@ -193,17 +193,20 @@ export async function numberBatch(conn: DuckDBConnection, idBits = ID_BITS): Pro
   const u = (
     await conn.runAndReadAll(
       `SELECT coalesce(max(_rank), 0)::DOUBLE AS ranks, coalesce(max(max_line), 0)::DOUBLE AS max_line,
-              coalesce(min(min_line) >= 0 AND bool_and(_ingested_at IS NOT NULL AND _batch_id IS NOT NULL AND _unit IS NOT NULL), true) AS keyed
+              coalesce(min(min_line) >= 0 AND bool_and(_ingested_at IS NOT NULL AND _batch_id IS NOT NULL AND _unit IS NOT NULL), true) AS keyed,
+              count(*) = count(DISTINCT (_ingested_at, _batch_id)) AS unit_per_batch
        FROM s_units`,
     )
   ).getRowObjectsJS()[0]!;
   const lineBits = Math.max(1, Math.ceil(Math.log2(Number(u.max_line) + 1)));
   const fits = u.keyed === true && Number(u.ranks) < 2 ** (idBits - lineBits);
+  // files: one unit per batch, so the batch alone finds the rank and no row computes its unit
+  const [rows, keys] = u.unit_per_batch === true ? ['s_bronze', '_ingested_at, _batch_id'] : [`(SELECT *, ${unit} AS _unit FROM s_bronze)`, '_ingested_at, _batch_id, _unit'];
   await conn.run(
     fits
       ? `CREATE OR REPLACE TEMP TABLE s_batch AS
-         SELECT (CAST(u._rank AS BIGINT) << ${lineBits}) + b._line AS _row_id, b.* EXCLUDE (_unit, ${SPENT})
-         FROM (SELECT *, ${unit} AS _unit FROM s_bronze) b JOIN s_units u USING (_ingested_at, _batch_id, _unit)`
+         SELECT (CAST(u._rank AS BIGINT) << ${lineBits}) + b._line AS _row_id, b.* EXCLUDE (${u.unit_per_batch === true ? '' : '_unit, '}${SPENT})
+         FROM ${rows} b JOIN (SELECT * EXCLUDE (min_line, max_line) FROM s_units) u USING (${keys})`
       : // more units than the id's bits hold: number by sorting instead (slower, same order)
         `CREATE OR REPLACE TEMP TABLE s_batch AS
          SELECT CAST(row_number() OVER (ORDER BY _ingested_at, _batch_id, ${unit}, _line) AS BIGINT) AS _row_id, * EXCLUDE (${SPENT}) FROM s_bronze`,

@@ -25,8 +25,8 @@ const ROWS = [
   ['2024-01-02 09:30:00', 'run-1:ticks/0/5', 'ticks/0', [6, 5, 8]],
 ] as const;
 
-async function bronze(): Promise<void> {
-  const values = ROWS.flatMap(([at, batch, unit, lines]) =>
+async function bronze(rows: readonly (typeof ROWS)[number][] = ROWS): Promise<void> {
+  const values = rows.flatMap(([at, batch, unit, lines]) =>
     lines.map((l) => `(TIMESTAMPTZ '${at}+00', '${batch}', '${unit}${unit.startsWith('ticks') ? '/' : ':'}${l}', ${l}, 'r${l}', DATE '2024-01-02', DATE '2024-01-02')`),
   );
   await conn.run(`CREATE OR REPLACE TEMP VIEW s_bronze AS SELECT * FROM (VALUES ${values.join(', ')}) v(_ingested_at, _batch_id, _source, _line, _raw, _date, _ingest_date)`);
@@ -55,6 +55,15 @@ describe('numberBatch', () => {
     await numberBatch(conn);
     const ranked = await ordered();
     expect(await numberBatch(conn, 20)).toBe('sorted');
+    expect(await ordered()).toEqual(ranked);
+  });
+
+  it('numbers file batches (one unit each) in the same order', async () => {
+    await bronze(ROWS.filter((r) => r[2].startsWith('tx/')));
+    expect(await numberBatch(conn)).toBe('ranked');
+    const ranked = await ordered();
+    expect(ranked).toEqual(['tx/a.csv:2', 'tx/a.csv:3', 'tx/a.csv:4', 'tx/a.csv:100', 'tx/b.csv:2', 'tx/b.csv:3', 'tx/b.csv:10']);
+    expect(await numberBatch(conn, 10)).toBe('sorted');
     expect(await ordered()).toEqual(ranked);
   });
 });
