@@ -114,6 +114,7 @@ async function main(): Promise<void> {
   console.log(`# log written in ${secs(performance.now() - t)} s; checkpoint at version ${ckptVersion} (${snapAt.files.length} files), ${commits - 1 - ckptVersion} commits after it`);
 
   const rows: (string | number)[][] = [];
+  const samples: string[] = [];
   const py = python('deltalake');
   const peer = py ? deltaRs(py) : undefined;
   try {
@@ -137,6 +138,7 @@ async function main(): Promise<void> {
         ours.push(ms);
         if (rs) theirs.push(rs.ms);
       }
+      samples.push(`# ${label}, every load in ms: ours ${ours.map((x) => x.toFixed(0)).join(' ')}; delta-rs ${theirs.map((x) => x.toFixed(0)).join(' ')}`);
       const r = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
       rows.push([
         label,
@@ -156,6 +158,7 @@ async function main(): Promise<void> {
   }
   console.log();
   printTable(['table', 'version', 'files (ours)', 'ours best s', 'ours median s', 'delta-rs best s', 'delta-rs median s', 'ours / delta-rs (best)', 'ours / delta-rs (median)', 'delta-rs version / files'], rows);
+  for (const line of samples) console.log(line);
   console.log('goal: ours / delta-rs <= 1x');
   await engine.close();
 }
