@@ -176,24 +176,55 @@ export async function backupTableImage(source: ObjectStore, target: ObjectStore,
     }
   };
 
-  // 1. Data copies first in the pool, the log reads queued behind them.
-  const dataTasks = listing.data.map((o) => pool.run(() => copyData(o.key, o.size)));
-  const logTasks = logFiles.map((l) => pool.run(() => fetchLog(l.o.key)));
-  const lastTask = listing.lastCheckpoint ? pool.run(() => fetchLog(LAST_CHECKPOINT)) : Promise.resolve(undefined);
+  // 1. One pool: the first commits are read first (small, and they say which commit adds which
+  //    file), then the data copies, then the other log files' reads. A failed read surfaces
+  //    where the commit is published.
+  const owner = new Map<string, number>(); // data key -> lowest version among the read commits that add it
   const commitTasks: Array<Promise<Fetched | undefined>> = [];
   const readCommit = (i: number): void => {
-    if (i < commits.length && commitTasks[i] === undefined) {
-      commitTasks[i] = pool.run(() => fetchLog(commits[i][1].key));
-      commitTasks[i].catch(() => undefined); // awaited in order below; failures surface there
-    }
+    if (i >= commits.length || commitTasks[i] !== undefined) return;
+    const [v, o] = commits[i];
+    commitTasks[i] = pool.run(async () => {
+      const f = await fetchLog(o.key);
+      for (const k of f ? addedKeys(Buffer.from(f.body).toString('utf8')) : []) if (!(owner.get(k)! <= v)) owner.set(k, v);
+      return f;
+    });
+    commitTasks[i].catch(() => undefined); // awaited in order below; failures surface there
   };
   for (let i = 0; i < Math.min(COMMIT_READ_AHEAD, commits.length); i++) readCommit(i);
+  // Data in the order of the commits that add them (files of unknown origin first), so each
+  // commit can be written as soon as its own files are copied, while later ones still copy.
+  await Promise.allSettled(commitTasks);
+  const rank = (k: string): number => owner.get(k) ?? -1;
+  const ordered = [...listing.data].sort((a, b) => rank(a.key) - rank(b.key));
+  const pending = new Map<string, Promise<ManifestFile | undefined>>();
+  const dataTasks = ordered.map((o) => {
+    const t = pool.run(() => copyData(o.key, o.size));
+    pending.set(o.key, t);
+    t.then(() => pending.delete(o.key)).catch(() => undefined); // a failed copy stays pending: readyFor rethrows it
+    return t;
+  });
+  const logTasks = logFiles.map((l) => pool.run(() => fetchLog(l.o.key)));
+  const lastTask = listing.lastCheckpoint ? pool.run(() => fetchLog(LAST_CHECKPOINT)) : Promise.resolve(undefined);
   for (const t of [...logTasks, lastTask]) t.catch(() => undefined); // awaited below; failures surface there
-  const dataEntries = await settleAll(dataTasks);
+  void settleAll(dataTasks)
+    .then(() => {
+      progress.phase = 'log';
+      report();
+    })
+    .catch(() => undefined);
 
-  progress.phase = 'log';
-  report();
-  /** Writes a fetched log file unless the target holds the same bytes; returns its manifest entry. */
+  /**
+   * Resolves once every data file a reader of version `v` may need is in the target: all but
+   * those only commits above `v` add. Commits up to `v` have all been read by then (they are
+   * published in order), so an unknown owner can only mean "older than the commits read".
+   */
+  const readyFor = async (v: number): Promise<void> => {
+    const wait = [...pending].filter(([k]) => (owner.get(k) ?? -1) <= v).map(([, t]) => t);
+    if (wait.length > 0) await settleAll(wait);
+  };
+
+  /** Writes a fetched log file unless the target holds the same bytes, once `v`'s data is there; returns its manifest entry. */
   const publish = async (key: string, kind: ManifestFile['kind'], v: number | undefined, f: Fetched, mustMatch: boolean): Promise<ManifestFile> => {
     const size = f.body.byteLength;
     const have = await targetState(key, size);
@@ -201,6 +232,7 @@ export async function backupTableImage(source: ObjectStore, target: ObjectStore,
       // A commit the last complete backup already held must never change; one above it may be
       // the torn write of a killed run and is simply rewritten.
       if (have !== undefined && mustMatch && (v ?? 0) <= (opts.previous?.version ?? -1)) throw new BackupDivergedError(opts.table, key, target.url);
+      await readyFor(v ?? Number.MAX_SAFE_INTEGER);
       await withRetry(() => putVerified(target, key, f.body, f.digest));
       existing.set(key, size);
       known.set(key, { key, kind, size, sha256: f.digest });
@@ -211,32 +243,54 @@ export async function backupTableImage(source: ObjectStore, target: ObjectStore,
     return { key, kind, size, sha256: f.digest, ...(v !== undefined ? { version: v } : {}) };
   };
 
-  // 2. Log files other than commits (checkpoints, crc, our histories), in parallel.
-  const fetchedLog = await settleAll(logTasks);
-  const logEntries = await settleAll(logFiles.map((l, i) => (fetchedLog[i] ? pool.run(() => publish(l.o.key, l.kind, l.version, fetchedLog[i]!, false)) : Promise.resolve(undefined))));
-
-  // 3. Commits one at a time ascending, so the target's log only ever grows contiguously. A
-  //    commit the target lacks is published only once every file it adds is there: the
-  //    listing may predate a commit that landed while it ran.
+  // 2. The log in version order, each entry as soon as the data its version needs is copied (so
+  //    the log's writes overlap the data copies' tail): commit v, then its .crc and checkpoint.
+  //    Commits go one at a time, so the target's log only ever grows contiguously; a commit
+  //    the target lacks is written only once every file it adds is there, including files the
+  //    listing missed (a commit that landed while it ran). Other log files come last.
   const sourceData = new Set(listing.data.map((o) => o.key));
   const extraData: ManifestFile[] = [];
   const commitEntries: ManifestFile[] = [];
+  const logEntries: Array<ManifestFile | undefined> = new Array(logFiles.length);
+  const publishLogAt = async (v: number | undefined): Promise<void> => {
+    const at = logFiles.map((l, i) => ({ l, i })).filter(({ l }) => l.version === v);
+    await settleAll(
+      at.map(async ({ l, i }) => {
+        const f = await logTasks[i];
+        logEntries[i] = f ? await publish(l.o.key, l.kind, l.version, f, false) : undefined;
+      }),
+    );
+  };
+  const logVersions = [...new Set(logFiles.flatMap((l) => (l.version === undefined ? [] : [l.version])))];
+  const steps = [...new Set([...commits.map(([v]) => v), ...logVersions])].sort((a, b) => a - b);
   let versionTimestamp = 0;
-  for (let i = 0; i < commits.length; i++) {
+  let next = 0; // index into commits
+  for (const v of steps) {
     if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
-    readCommit(i + COMMIT_READ_AHEAD);
-    const [v, o] = commits[i];
-    const f = await commitTasks[i];
-    commitTasks[i] = Promise.resolve(undefined); // let the body go
-    if (!f) continue;
-    const text = Buffer.from(f.body).toString('utf8');
-    if (o.modified.getTime() > listedAt - CLOCK_SKEW_MS && (await targetState(o.key, f.body.byteLength)) !== f.digest) {
-      const unlisted = addedKeys(text).filter((k) => !sourceData.has(k) && !existing.has(k));
-      progress.filesTotal += unlisted.length;
-      for (const e of await settleAll(unlisted.map((k) => pool.run(() => copyData(k, undefined))))) if (e) extraData.push(e);
+    if (next < commits.length && commits[next][0] === v) {
+      const i = next++;
+      readCommit(i + COMMIT_READ_AHEAD);
+      const o = commits[i][1];
+      const f = await commitTasks[i];
+      commitTasks[i] = Promise.resolve(undefined); // let the body go
+      if (f) {
+        const text = Buffer.from(f.body).toString('utf8');
+        if (o.modified.getTime() > listedAt - CLOCK_SKEW_MS && (await targetState(o.key, f.body.byteLength)) !== f.digest) {
+          const unlisted = addedKeys(text).filter((k) => !sourceData.has(k) && !existing.has(k));
+          progress.filesTotal += unlisted.length;
+          for (const e of await settleAll(unlisted.map((k) => pool.run(() => copyData(k, undefined))))) if (e) extraData.push(e);
+        }
+        commitEntries.push(await publish(o.key, 'commit', v, f, true));
+        if (v === version) versionTimestamp = commitTimestamp(text, o.modified);
+      }
     }
-    commitEntries.push(await publish(o.key, 'commit', v, f, true));
-    if (v === version) versionTimestamp = commitTimestamp(text, o.modified);
+    await publishLogAt(v);
+  }
+  await publishLogAt(undefined);
+  const dataEntries = await settleAll(dataTasks);
+  if (progress.phase === 'data') {
+    progress.phase = 'log';
+    report();
   }
 
   // 4. _last_checkpoint last, and only when it points at a checkpoint this image holds.
