@@ -55,7 +55,10 @@ export interface RewriteSummary {
   conflicts: number;
 }
 
-/** Runs `work` with a heartbeat timer (DuckDB works off the event loop) and detail updates. */
+/**
+ * Runs `work` with a heartbeat timer (DuckDB works off the event loop) and detail updates: every
+ * 5 s, or a third of a shorter heartbeat timeout, so a live worker is never taken for dead.
+ */
 export async function withHeartbeat<T>(first: unknown, work: (beat: (d?: unknown) => void) => Promise<T>): Promise<T> {
   let ctx: Context | undefined;
   try {
@@ -68,7 +71,8 @@ export async function withHeartbeat<T>(first: unknown, work: (beat: (d?: unknown
     if (d !== undefined) last = d;
     ctx?.heartbeat(last);
   };
-  const timer = setInterval(() => beat(), HEARTBEAT_EVERY_MS);
+  const timeoutMs = ctx?.info.heartbeatTimeoutMs;
+  const timer = setInterval(() => beat(), timeoutMs ? Math.max(200, Math.min(HEARTBEAT_EVERY_MS, timeoutMs / 3)) : HEARTBEAT_EVERY_MS);
   beat();
   try {
     return await work(beat);

@@ -23,6 +23,8 @@ export interface MaintenanceInput {
   /** Skip Z-ordering even where declared. */
   skipZorder?: boolean;
   maxParallel?: number;
+  /** How long a rewrite may go without a heartbeat before Temporal retries it elsewhere (default '2 minutes'). */
+  heartbeatTimeout?: string;
 }
 
 export interface TableMaintenanceResult {
@@ -45,15 +47,19 @@ const quick = proxyActivities<MaintenanceActivities>({
   startToCloseTimeout: '10 minutes',
   retry: { maximumAttempts: 5, initialInterval: '1 second', maximumInterval: '30 seconds', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES, 'TableNotFound', 'VacuumRetentionError'] },
 });
-// Rewrites and deletions can take long: they heartbeat, so a dead worker is noticed in 2 minutes.
-const long = proxyActivities<MaintenanceActivities>({
-  startToCloseTimeout: '4 hours',
-  heartbeatTimeout: '2 minutes',
-  retry: { maximumAttempts: 5, initialInterval: '5 seconds', maximumInterval: '1 minute', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES, 'TableNotFound', 'VacuumRetentionError'] },
-});
+// Rewrites and deletions can take long: they heartbeat, so a dead worker is noticed within the
+// heartbeat timeout and the activity retried on another (a re-run finds only what is left to do).
+function longActivities(heartbeatTimeout = '2 minutes') {
+  return proxyActivities<MaintenanceActivities>({
+    startToCloseTimeout: '4 hours',
+    heartbeatTimeout,
+    retry: { maximumAttempts: 5, initialInterval: '5 seconds', maximumInterval: '1 minute', nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES, 'TableNotFound', 'VacuumRetentionError'] },
+  });
+}
 
 async function maintainTable(target: { table: string; zorderColumns?: string[] }, input: MaintenanceInput): Promise<TableMaintenanceResult> {
   const r: TableMaintenanceResult = { table: target.table };
+  const long = longActivities(input.heartbeatTimeout);
   try {
     r.analysis = await quick.analyzeTable({ table: target.table, targetFileSize: input.targetFileSize });
     if (r.analysis.needsCompaction) r.optimize = await long.optimizeTable({ table: target.table, targetFileSize: input.targetFileSize });

@@ -1,8 +1,9 @@
 /**
- * OPTIMIZE (bin-packing) and Z-ORDER: per partition, one rewrite and one commit, so a
- * conflict on one partition gives way there and the others still compact. Both are
- * idempotent: a re-run finds nothing left to do (compacted partitions have no small files
- * left; Z-ordered files carry a ZORDER_BY tag).
+ * OPTIMIZE (bin-packing) and Z-ORDER. Both plan bins of one partition's files from the
+ * snapshot and hand them to rewriteBins (concurrent rewrites, batched commits; a bin whose
+ * files a concurrent writer removed gives way, the others still compact). Both are
+ * idempotent: a re-run finds nothing left to do (compacted partitions have no bin of two or
+ * more small files left; Z-ordered files carry a ZORDER_BY tag).
  */
 import type { AddFile } from '../delta/actions';
 import { FilePredicate } from '../delta/predicate';
@@ -10,7 +11,7 @@ import type { Snapshot } from '../delta/snapshot';
 import type { Predicate } from '../table';
 import type { TableHandle as DeltaTable } from './handle';
 import { DEFAULT_TARGET_FILE_SIZE, filesByPartition } from './analyze';
-import { rewriteFiles, rowsOf, type RewriteOutcome } from './rewrite';
+import { rewriteBins, rowsOf, type Bin, type RewriteOutcome } from './rewrite';
 
 export interface OptimizeOptions {
   /** Target output file size in bytes (default 128 MB). */
@@ -19,6 +20,10 @@ export interface OptimizeOptions {
   where?: Predicate;
   /** Rewrite a partition only when it has at least this many small files (default 2). */
   minFiles?: number;
+  /** Bins rewritten at once (default: the engine's DuckDB threads). */
+  concurrency?: number;
+  /** Bins per commit (default 64). */
+  binsPerCommit?: number;
   heartbeat?: (detail: unknown) => void;
 }
 
@@ -27,12 +32,14 @@ export interface OptimizeResult {
   operation: 'OPTIMIZE' | 'ZORDER';
   readVersion: number;
   version: number;
+  /** Versions this run committed (one per batch of bins; none when there was nothing to do). */
+  commits: number[];
   partitions: RewriteOutcome[];
   filesBefore: number;
   filesAfter: number;
   bytesBefore: number;
   bytesAfter: number;
-  /** Partitions that gave way to a concurrent replaceWhere/delete. */
+  /** Partitions that gave way (in part or whole) to a concurrent replaceWhere/delete. */
   conflicts: number;
 }
 
@@ -44,59 +51,64 @@ function selectPartitions(table: DeltaTable, snapshot: Snapshot, where: Predicat
   return new Map([...groups].filter(([, files]) => pred.matchesPartition(files[0])));
 }
 
-async function run(
-  table: DeltaTable,
-  operation: 'OPTIMIZE' | 'ZORDER',
-  plan: (snapshot: Snapshot, files: AddFile[]) => { files: AddFile[]; rowsPerFile?: number } | undefined,
-  params: Record<string, unknown>,
-  opts: OptimizeOptions & { zorderColumns?: string[] },
-): Promise<OptimizeResult> {
-  const snapshot = await table.snapshot();
-  const target = opts.targetFileSize ?? DEFAULT_TARGET_FILE_SIZE;
-  const outcomes: RewriteOutcome[] = [];
-  let readVersion = snapshot.version;
-  for (const [partition, files] of selectPartitions(table, snapshot, opts.where)) {
-    const p = plan(snapshot, files);
-    if (!p) continue;
-    const out = await rewriteFiles(table, snapshot, partition, p.files, {
-      operation: 'OPTIMIZE',
-      operationParameters: params,
-      targetFileSize: target,
-      zorder: opts.zorderColumns ? { columns: opts.zorderColumns, rowsPerFile: p.rowsPerFile! } : undefined,
-      heartbeat: opts.heartbeat,
-      readVersion,
-    });
-    if (out.version !== undefined) readVersion = out.version;
-    outcomes.push(out);
-    opts.heartbeat?.({ operation, partition, done: outcomes.length });
+/**
+ * Splits files (in log order, so rows written together stay together) into the fewest bins
+ * of at most about `target` bytes, of even size: 190 MB at a 128 MB target makes two bins of
+ * 95 MB rather than 128 + 62, so the bins run side by side in equal time. Bins of one file
+ * would rewrite it unchanged and are dropped.
+ */
+export function packBins(partition: string, files: AddFile[], target: number): Bin[] {
+  const total = files.reduce((s, f) => s + f.size, 0);
+  const n = Math.max(1, Math.ceil(total / target));
+  const groups: AddFile[][] = Array.from({ length: n }, () => []);
+  let before = 0;
+  for (const f of files) {
+    // A file goes to the bin its middle byte falls in.
+    groups[total > 0 ? Math.min(n - 1, Math.floor(((before + f.size / 2) * n) / total)) : 0].push(f);
+    before += f.size;
   }
+  return groups.filter((g) => g.length >= 2).map((g) => ({ partition, files: g }));
+}
+
+async function run(table: DeltaTable, operation: 'OPTIMIZE' | 'ZORDER', plan: (snapshot: Snapshot, partition: string, files: AddFile[]) => Bin[], params: Record<string, unknown>, opts: OptimizeOptions & { zorderColumns?: string[] }): Promise<OptimizeResult> {
+  const snapshot = await table.snapshot();
+  const bins = [...selectPartitions(table, snapshot, opts.where)].flatMap(([partition, files]) => plan(snapshot, partition, files));
+  const r = await rewriteBins(table, snapshot, bins, {
+    operation: 'OPTIMIZE',
+    operationParameters: params,
+    targetFileSize: opts.targetFileSize ?? DEFAULT_TARGET_FILE_SIZE,
+    zorder: opts.zorderColumns ? { columns: opts.zorderColumns } : undefined,
+    heartbeat: opts.heartbeat,
+    concurrency: opts.concurrency,
+    binsPerCommit: opts.binsPerCommit,
+  });
   const filesBefore = snapshot.files.length;
   const bytesBefore = snapshot.files.reduce((s, f) => s + f.size, 0);
-  const done = outcomes.filter((o) => o.status === 'rewritten');
   return {
     table: table.name,
     operation,
     readVersion: snapshot.version,
-    version: readVersion,
-    partitions: outcomes,
+    version: r.version,
+    commits: r.commits,
+    partitions: r.partitions,
     filesBefore,
-    filesAfter: filesBefore + done.reduce((s, o) => s + o.filesAfter - o.filesBefore, 0),
+    filesAfter: filesBefore + r.partitions.reduce((s, o) => s + o.filesAfter - o.filesBefore, 0),
     bytesBefore,
-    bytesAfter: bytesBefore + done.reduce((s, o) => s + o.bytesAfter - o.bytesBefore, 0),
-    conflicts: outcomes.length - done.length,
+    bytesAfter: bytesBefore + r.partitions.reduce((s, o) => s + o.bytesAfter - o.bytesBefore, 0),
+    conflicts: r.partitions.filter((o) => o.status === 'conflict').length,
   };
 }
 
-/** Bin-packs each partition's files smaller than 3/4 of the target into files near the target size. */
+/** Bin-packs each partition's files smaller than 3/4 of the target into files near the target size (packBins). */
 export async function optimize(table: DeltaTable, opts: OptimizeOptions = {}): Promise<OptimizeResult> {
   const target = opts.targetFileSize ?? DEFAULT_TARGET_FILE_SIZE;
   const minFiles = Math.max(2, opts.minFiles ?? 2);
   return run(
     table,
     'OPTIMIZE',
-    (_s, files) => {
+    (_s, partition, files) => {
       const small = files.filter((f) => f.size < target * 0.75);
-      return small.length >= minFiles ? { files: small } : undefined;
+      return small.length >= minFiles ? packBins(partition, small, target) : [];
     },
     { targetSize: target, predicate: opts.where ?? null, zOrderBy: [] },
     opts,
@@ -118,15 +130,15 @@ export async function zorder(table: DeltaTable, columns: string[], opts: ZOrderO
   return run(
     table,
     'ZORDER',
-    (snapshot, files) => {
+    (snapshot, partition, files) => {
       const parts = new Set(snapshot.partitionColumns);
       const bad = columns.filter((c) => parts.has(c));
       if (bad.length) throw new Error(`table ${table.name}: zorder columns ${bad.join(', ')} are partition columns (constant within a partition)`);
-      if (files.every((f) => f.tags?.ZORDER_BY === tag)) return undefined;
+      if (files.every((f) => f.tags?.ZORDER_BY === tag)) return [];
       const rows = rowsOf(files);
       const bytes = files.reduce((s, f) => s + f.size, 0);
       const rowsPerFile = opts.rowsPerFile ?? (rows ? Math.max(1, Math.floor(target / Math.max(1, bytes / rows))) : 1_000_000);
-      return { files, rowsPerFile };
+      return [{ partition, files, rowsPerFile }];
     },
     { targetSize: target, predicate: opts.where ?? null, zOrderBy: columns },
     { ...opts, zorderColumns: columns },

@@ -1,11 +1,19 @@
 /**
- * Rewriting a set of a partition's data files into new ones (the shared core of OPTIMIZE
- * and Z-ORDER): read the files with DuckDB (partition values as constants), write through
- * the lakehouse's writeFiles (stats from RETURN_STATS), and commit removes + adds with
- * dataChange=false in one transaction. The row count is checked before the commit; a lost
- * race with a blind append just commits at the next version (the transaction layer's job);
- * a concurrent replaceWhere/delete that removed the same files wins, and the rewrite gives
- * way, deleting the files it wrote.
+ * Rewriting bins of a table's data files into new ones (the shared core of OPTIMIZE and
+ * Z-ORDER). A bin is a set of one partition's files read by ONE DuckDB read_parquet over the
+ * list (partition values as constants) and written through the lakehouse's writeFiles (stats
+ * from COPY RETURN_STATS, no second pass).
+ *
+ * Bins run side by side, each on its own connection: DuckDB runs a size-rotating COPY as a
+ * single-threaded sink while preserve_insertion_order is on (it stays on: it is database-wide,
+ * and the pipeline's activities in the same worker number landing lines by insertion order),
+ * so running bins concurrently is what keeps every DuckDB thread busy.
+ *
+ * Finished bins are committed together, up to `binsPerCommit` a commit (one commit for a
+ * whole ordinary run): removes + adds with dataChange=false. Each bin's row count is checked
+ * before its commit. A lost race with a blind append commits at the next version (the
+ * transaction layer's job); a concurrent replaceWhere/delete that removed a bin's files wins:
+ * that bin gives way (its new files deleted) and the rest of the batch commits.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { decodePath, ENGINE_INFO, parseStats, type Action, type AddFile } from '../delta/actions';
@@ -14,12 +22,24 @@ import { duckdbType, ident, literal, type Field } from '../delta/schema';
 import type { Snapshot } from '../delta/snapshot';
 import { commit } from '../delta/transaction';
 import { writeFiles, type WrittenFiles } from '../engine/write';
+import { mapLimit } from '../backup/pool';
 import type { TableHandle as DeltaTable } from './handle';
 
+/** Files of one partition rewritten together into one file (or `rowsPerFile`-row files when Z-ordering). */
+export interface Bin {
+  partition: string;
+  files: AddFile[];
+  /** Z-order: rows per output file (files then cover narrow key ranges). */
+  rowsPerFile?: number;
+}
+
+/** Per partition: what its bins did. Files and bytes of bins that gave way count as unchanged. */
 export interface RewriteOutcome {
   partition: string;
   status: 'rewritten' | 'conflict';
+  /** Version of the (last) commit holding this partition's rewrite. */
   version?: number;
+  bins: number;
   filesBefore: number;
   filesAfter: number;
   bytesBefore: number;
@@ -28,8 +48,46 @@ export interface RewriteOutcome {
   conflict?: string;
 }
 
-/** A SELECT of every table column over exactly these files (partition columns as constants). */
-export async function filesQuery(table: DeltaTable, snapshot: Snapshot, files: AddFile[], conn: DuckDBConnection): Promise<string> {
+export interface RewriteOptions {
+  operation: 'OPTIMIZE';
+  operationParameters: Record<string, unknown>;
+  targetFileSize: number;
+  /** Z-order: write each bin ordered by the Morton key of these columns, `bin.rowsPerFile` rows a file. */
+  zorder?: { columns: string[] };
+  heartbeat?: (detail: unknown) => void;
+  /** Bins rewritten at once (default: the engine's DuckDB threads). */
+  concurrency?: number;
+  /** Bins per commit (default 64): bounds the work a kill loses and the size of one commit. */
+  binsPerCommit?: number;
+}
+
+export interface RewriteRun {
+  /** Version of the last commit, or the snapshot's when nothing was committed. */
+  version: number;
+  commits: number[];
+  partitions: RewriteOutcome[];
+}
+
+const DEFAULT_BINS_PER_COMMIT = 64;
+
+interface WrittenBin {
+  bin: Bin;
+  adds: AddFile[];
+  keys: string[];
+  rows: number;
+  bytesBefore: number;
+  bytesAfter: number;
+}
+
+/**
+ * A SELECT of every table column over exactly these files (partition columns as constants),
+ * in one read_parquet over the list. The fast form binds the columns from the first file
+ * alone: used when that file holds every column with the table's exact type, since
+ * union_by_name opens every file's footer before reading (costly on thousands of small
+ * files). A later file without a column then fails loudly ("schema mismatch"), and the
+ * caller asks again with `unionByName`.
+ */
+export async function filesQuery(table: DeltaTable, snapshot: Snapshot, files: AddFile[], conn: DuckDBConnection, opts: { unionByName?: boolean } = {}): Promise<{ sql: string; unionByName: boolean }> {
   const fields: Field[] = snapshot.schema;
   const parts = new Set(snapshot.partitionColumns);
   const paths = files.map((f) => {
@@ -38,20 +96,27 @@ export async function filesQuery(table: DeltaTable, snapshot: Snapshot, files: A
     return p;
   });
   const list = `[${paths.map(literal).join(', ')}]`;
+  const describe = async (from: string) =>
+    new Map((await table.engine.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_parquet(${from}, union_by_name = true)`, conn)).map((r) => [r.column_name, r.column_type.replace('TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ')]));
+  const pv = files[0]?.partitionValues ?? {};
+  const select = (present: Map<string, string>) =>
+    fields.map((f) => {
+      const t = duckdbType(f.type);
+      if (parts.has(f.name)) return `${pv[f.name] === null || pv[f.name] === undefined ? 'NULL' : `CAST(${literal(pv[f.name]!)} AS ${t})`} AS ${ident(f.name)}`;
+      return present.has(f.name) ? ident(f.name) : `CAST(NULL AS ${t}) AS ${ident(f.name)}`;
+    });
+  const data = fields.filter((f) => !parts.has(f.name));
+  if (!opts.unionByName) {
+    const first = await describe(`[${literal(paths[0])}]`);
+    if (data.every((f) => first.get(f.name) === duckdbType(f.type))) return { sql: `SELECT ${select(first).join(', ')} FROM read_parquet(${list})`, unionByName: false };
+  }
   // Columns added by schema evolution are absent from older files: union_by_name fills them
   // with NULL as long as one file has them; a column no file has is cast from NULL. The
   // newest file usually has every column, and its footer alone is cheap to read.
-  const describe = async (from: string) => new Set((await table.engine.all<{ column_name: string }>(`DESCRIBE SELECT * FROM read_parquet(${from}, union_by_name = true)`, conn)).map((r) => r.column_name));
   const newest = paths[files.reduce((best, f, i) => (f.modificationTime > files[best].modificationTime ? i : best), 0)];
   let present = await describe(`[${literal(newest)}]`);
-  if (fields.some((f) => !parts.has(f.name) && !present.has(f.name))) present = await describe(list);
-  const pv = files[0]?.partitionValues ?? {};
-  const cols = fields.map((f) => {
-    const t = duckdbType(f.type);
-    if (parts.has(f.name)) return `${pv[f.name] === null || pv[f.name] === undefined ? 'NULL' : `CAST(${literal(pv[f.name]!)} AS ${t})`} AS ${ident(f.name)}`;
-    return present.has(f.name) ? ident(f.name) : `CAST(NULL AS ${t}) AS ${ident(f.name)}`;
-  });
-  return `SELECT ${cols.join(', ')} FROM read_parquet(${list}, union_by_name = true)`;
+  if (data.some((f) => !present.has(f.name))) present = await describe(list);
+  return { sql: `SELECT ${select(present).join(', ')} FROM read_parquet(${list}, union_by_name = true)`, unionByName: true };
 }
 
 export function rowsOf(files: AddFile[]): number | undefined {
@@ -64,80 +129,174 @@ export function rowsOf(files: AddFile[]): number | undefined {
   return n;
 }
 
-export interface RewriteOptions {
-  operation: 'OPTIMIZE';
-  operationParameters: Record<string, unknown>;
-  targetFileSize: number;
-  /** Z-order: write in this order, `rowsPerFile` rows per file (files then cover narrow key ranges). */
-  zorder?: { columns: string[]; rowsPerFile: number };
-  heartbeat?: (detail: unknown) => void;
-  /** Version the commit is based on (default the snapshot's); later for later partitions of one run. */
-  readVersion?: number;
+async function removeKeys(table: DeltaTable, keys: string[]): Promise<void> {
+  // Uncommitted files are invisible; remove them now rather than waiting for vacuum.
+  await mapLimit(keys, 8, (k) => table.store.delete(k).catch(() => undefined));
 }
 
-/** Rewrites `files` (all in partition `partition`) and commits; gives way on a real conflict. */
-export async function rewriteFiles(table: DeltaTable, snapshot: Snapshot, partition: string, files: AddFile[], opts: RewriteOptions): Promise<RewriteOutcome> {
+/** Writes one bin's new files (not committed); removes them again when anything fails. */
+async function writeBin(table: DeltaTable, snapshot: Snapshot, bin: Bin, opts: RewriteOptions): Promise<WrittenBin> {
   const conn = await table.engine.connect();
   const written: WrittenFiles[] = [];
-  const bytesBefore = files.reduce((s, f) => s + f.size, 0);
   const base = { table: table.name, store: table.store, fields: snapshot.schema, partitionColumns: snapshot.partitionColumns, targetFileSizeBytes: opts.targetFileSize, conn };
-  try {
-    const source = await filesQuery(table, snapshot, files, conn);
+  const write = async (source: string): Promise<void> => {
     if (!opts.zorder) {
-      // preserve_insertion_order stays on: in DuckDB it is a database-wide setting, and the
-      // pipeline's activities in the same worker number landing-file lines by insertion order.
       written.push(await writeFiles(table.engine, { ...base, query: source }));
-    } else {
-      await table.engine.run(`CREATE OR REPLACE TEMP TABLE __zorder AS ${mortonOrderSql(source, opts.zorder.columns, snapshot.schema)}`, conn);
-      const total = Number((await table.engine.all<{ n: number }>('SELECT count(*) AS n FROM __zorder', conn))[0].n);
-      const cols = snapshot.schema.map((f) => ident(f.name)).join(', ');
-      for (let start = 0; start < total; start += opts.zorder.rowsPerFile) {
-        written.push(await writeFiles(table.engine, { ...base, query: `SELECT ${cols} FROM __zorder WHERE __rn > ${start} AND __rn <= ${start + opts.zorder.rowsPerFile} ORDER BY __rn` }));
-        opts.heartbeat?.({ partition, rowsWritten: Math.min(total, start + opts.zorder.rowsPerFile), rows: total });
-      }
-      await table.engine.run('DROP TABLE IF EXISTS __zorder', conn);
+      return;
+    }
+    const per = bin.rowsPerFile ?? 1_000_000;
+    await table.engine.run(`CREATE OR REPLACE TEMP TABLE __zorder AS ${mortonOrderSql(source, opts.zorder.columns, snapshot.schema)}`, conn);
+    const total = Number((await table.engine.all<{ n: number }>('SELECT count(*) AS n FROM __zorder', conn))[0].n);
+    const cols = snapshot.schema.map((f) => ident(f.name)).join(', ');
+    for (let start = 0; start < total; start += per) {
+      written.push(await writeFiles(table.engine, { ...base, query: `SELECT ${cols} FROM __zorder WHERE __rn > ${start} AND __rn <= ${start + per} ORDER BY __rn` }));
+      opts.heartbeat?.({ partition: bin.partition, rowsWritten: Math.min(total, start + per), rows: total });
+    }
+    await table.engine.run('DROP TABLE IF EXISTS __zorder', conn);
+  };
+  try {
+    const fast = await filesQuery(table, snapshot, bin.files, conn);
+    try {
+      await write(fast.sql);
+    } catch (err) {
+      // A file differing from the first (schema evolution): read them all by name instead.
+      if (fast.unionByName || !/schema mismatch|union_by_name/i.test((err as Error).message)) throw err;
+      await write((await filesQuery(table, snapshot, bin.files, conn, { unionByName: true })).sql);
     }
     const tags = opts.zorder ? { ZORDER_BY: opts.zorder.columns.join(',') } : undefined;
     const adds = written.flatMap((w) => w.adds).map((a) => ({ ...a, dataChange: false, ...(tags ? { tags } : {}) }));
-    const rowsAfter = written.reduce((s, w) => s + w.rows, 0);
-    const bytesAfter = adds.reduce((s, a) => s + a.size, 0);
-    const rowsBefore = rowsOf(files);
-    if (rowsBefore !== undefined && rowsBefore !== rowsAfter) {
-      throw new Error(`table ${table.name}: rewrite of ${partition || 'the table'} read ${rowsAfter} rows but the files' stats say ${rowsBefore}; nothing committed`);
+    const rows = written.reduce((s, w) => s + w.rows, 0);
+    const rowsBefore = rowsOf(bin.files);
+    if (rowsBefore !== undefined && rowsBefore !== rows) {
+      throw new Error(`table ${table.name}: rewrite of ${bin.partition || 'the table'} read ${rows} rows but the files' stats say ${rowsBefore}; nothing committed`);
     }
-    const now = Date.now();
-    const metrics = {
-      numRemovedFiles: files.length,
-      numAddedFiles: adds.length,
-      numRemovedBytes: bytesBefore,
-      numAddedBytes: bytesAfter,
-      filesBefore: snapshot.files.length,
-      filesAfter: snapshot.files.length - files.length + adds.length,
-      partitionsOptimized: 1,
-      numOutputRows: rowsAfter,
-      minFileSize: Math.min(...adds.map((a) => a.size)),
-      maxFileSize: Math.max(...adds.map((a) => a.size)),
-    };
-    const actions: Action[] = [
-      { commitInfo: { timestamp: now, operation: opts.operation, operationParameters: { ...opts.operationParameters, partition }, operationMetrics: metrics, engineInfo: ENGINE_INFO, readVersion: snapshot.version, isBlindAppend: false } },
-      ...files.map((f): Action => ({ remove: { path: f.path, deletionTimestamp: now, dataChange: false, extendedFileMetadata: true, partitionValues: f.partitionValues, size: f.size, stats: f.stats ?? null } })),
-      ...adds.map((a): Action => ({ add: a })),
-    ];
-    try {
-      const out = await commit(table.store, opts.readVersion ?? snapshot.version, actions, { table: table.name });
-      return { partition, status: 'rewritten', version: out.version, filesBefore: files.length, filesAfter: adds.length, bytesBefore, bytesAfter, rows: rowsAfter };
-    } catch (err) {
-      if (!(err instanceof ConcurrentModificationError)) throw err;
-      await Promise.all(written.flatMap((w) => w.keys).map((k) => table.store.delete(k).catch(() => undefined)));
-      return { partition, status: 'conflict', conflict: err.reason, filesBefore: files.length, filesAfter: files.length, bytesBefore, bytesAfter: bytesBefore, rows: rowsAfter };
-    }
+    return { bin, adds, keys: written.flatMap((w) => w.keys), rows, bytesBefore: bin.files.reduce((s, f) => s + f.size, 0), bytesAfter: adds.reduce((s, a) => s + a.size, 0) };
   } catch (err) {
-    // Uncommitted files are invisible; remove them now rather than waiting for vacuum.
-    await Promise.all(written.flatMap((w) => w.keys).map((k) => table.store.delete(k).catch(() => undefined)));
+    await removeKeys(table, written.flatMap((w) => w.keys));
     throw err;
   } finally {
     conn.closeSync?.();
   }
+}
+
+/**
+ * Rewrites `bins` (read at `snapshot`) and commits them in batches; bins whose files a
+ * concurrent writer removed give way. Throws on any other failure, after removing the files
+ * of bins not committed (committed batches stay: each is a complete rewrite).
+ */
+export async function rewriteBins(table: DeltaTable, snapshot: Snapshot, bins: Bin[], opts: RewriteOptions): Promise<RewriteRun> {
+  const perCommit = Math.max(1, opts.binsPerCommit ?? DEFAULT_BINS_PER_COMMIT);
+  const concurrency = Math.max(1, opts.concurrency ?? table.engine.options.threads ?? 2);
+  const settled: Array<{ w: WrittenBin; version?: number; conflict?: string }> = [];
+  const commits: number[] = [];
+  let readVersion = snapshot.version;
+  let liveFiles = snapshot.files.length;
+
+  const commitBatch = async (batch: WrittenBin[]): Promise<void> => {
+    let live = batch;
+    while (live.length > 0) {
+      const removed = live.flatMap((w) => w.bin.files);
+      const adds = live.flatMap((w) => w.adds);
+      const now = Date.now();
+      const metrics = {
+        numRemovedFiles: removed.length,
+        numAddedFiles: adds.length,
+        numRemovedBytes: live.reduce((s, w) => s + w.bytesBefore, 0),
+        numAddedBytes: live.reduce((s, w) => s + w.bytesAfter, 0),
+        filesBefore: liveFiles,
+        filesAfter: liveFiles - removed.length + adds.length,
+        partitionsOptimized: new Set(live.map((w) => w.bin.partition)).size,
+        numBins: live.length,
+        numOutputRows: live.reduce((s, w) => s + w.rows, 0),
+        minFileSize: Math.min(...adds.map((a) => a.size)),
+        maxFileSize: Math.max(...adds.map((a) => a.size)),
+      };
+      const actions: Action[] = [
+        { commitInfo: { timestamp: now, operation: opts.operation, operationParameters: opts.operationParameters, operationMetrics: metrics, engineInfo: ENGINE_INFO, readVersion: snapshot.version, isBlindAppend: false } },
+        ...removed.map((f): Action => ({ remove: { path: f.path, deletionTimestamp: now, dataChange: false, extendedFileMetadata: true, partitionValues: f.partitionValues, size: f.size, stats: f.stats ?? null } })),
+        ...adds.map((a): Action => ({ add: a })),
+      ];
+      try {
+        // Based on our previous commit: commit() checks everyone else's since for double deletes.
+        const out = await commit(table.store, readVersion, actions, { table: table.name });
+        readVersion = out.version;
+        liveFiles = metrics.filesAfter;
+        commits.push(out.version);
+        for (const w of live) settled.push({ w, version: out.version });
+        return;
+      } catch (err) {
+        // Any other error leaves the commit's fate unknown: keep the files (vacuum's job if lost).
+        if (!(err instanceof ConcurrentModificationError)) throw err;
+        const latest = await table.snapshot();
+        const present = new Set(latest.files.map((f) => decodePath(f.path)));
+        let lost = live.filter((w) => w.bin.files.some((f) => !present.has(decodePath(f.path))));
+        if (lost.length === 0) lost = live; // the metadata or protocol changed: every bin gives way
+        await removeKeys(table, lost.flatMap((w) => w.keys));
+        for (const w of lost) settled.push({ w, conflict: err.reason });
+        live = live.filter((w) => !lost.includes(w));
+        readVersion = latest.version;
+      }
+    }
+  };
+
+  // Commits run one at a time, in the order their batches filled.
+  let chain: Promise<void> = Promise.resolve();
+  const commitInTurn = (batch: WrittenBin[]): Promise<void> => {
+    const p = chain.then(() => commitBatch(batch));
+    chain = p.catch(() => undefined);
+    return p;
+  };
+  let pending: WrittenBin[] = [];
+  let binsDone = 0;
+  let filesDone = 0;
+  const filesTotal = bins.reduce((s, b) => s + b.files.length, 0);
+  try {
+    await mapLimit(bins, concurrency, async (bin) => {
+      const w = await writeBin(table, snapshot, bin, opts);
+      pending.push(w);
+      binsDone++;
+      filesDone += bin.files.length;
+      opts.heartbeat?.({ partition: bin.partition, binsDone, bins: bins.length, filesDone, files: filesTotal });
+      if (pending.length >= perCommit) {
+        const batch = pending;
+        pending = [];
+        await commitInTurn(batch);
+      }
+    });
+    if (pending.length > 0) {
+      const batch = pending;
+      pending = [];
+      await commitInTurn(batch);
+    }
+  } catch (err) {
+    await chain;
+    await removeKeys(table, pending.flatMap((w) => w.keys));
+    throw err;
+  }
+  return { version: readVersion, commits, partitions: outcomesByPartition(bins, settled) };
+}
+
+function outcomesByPartition(bins: Bin[], settled: Array<{ w: WrittenBin; version?: number; conflict?: string }>): RewriteOutcome[] {
+  const out = new Map<string, RewriteOutcome>();
+  for (const b of bins) if (!out.has(b.partition)) out.set(b.partition, { partition: b.partition, status: 'rewritten', bins: 0, filesBefore: 0, filesAfter: 0, bytesBefore: 0, bytesAfter: 0, rows: 0 });
+  for (const { w, version, conflict } of settled) {
+    const o = out.get(w.bin.partition)!;
+    o.bins++;
+    o.filesBefore += w.bin.files.length;
+    o.bytesBefore += w.bytesBefore;
+    o.rows += w.rows;
+    if (conflict !== undefined) {
+      o.status = 'conflict';
+      o.conflict = conflict;
+      o.filesAfter += w.bin.files.length;
+      o.bytesAfter += w.bytesBefore;
+    } else {
+      o.version = Math.max(o.version ?? 0, version!);
+      o.filesAfter += w.adds.length;
+      o.bytesAfter += w.bytesAfter;
+    }
+  }
+  return [...out.values()];
 }
 
 /**

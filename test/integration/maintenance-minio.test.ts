@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeltaTable } from '../../lakehouse';
 import { filesForPredicate, optimize, vacuum, zorder } from '../../lakehouse/maintenance';
 import { filesByPartition } from '../../lakehouse/maintenance/analyze';
-import { rewriteFiles } from '../../lakehouse/maintenance/rewrite';
+import { rewriteBins } from '../../lakehouse/maintenance/rewrite';
 import { deltaRsRead, openSites, tradesQuery, TRADES, type Sites } from './backup-helpers';
 
 let sites: Sites;
@@ -39,7 +39,9 @@ describe('maintenance on MinIO', () => {
     expect(await t.query('SELECT count(*) AS n FROM {{table}}', { version: before.version })).toEqual([{ n: 300 }]);
     const h = await t.history(2);
     expect(h[0].operation).toBe('OPTIMIZE');
-    expect(h[0].operationMetrics).toMatchObject({ numRemovedFiles: filesBefore / 2, numAddedFiles: 1 });
+    // one commit for the whole run, both partitions in it
+    expect(r.commits).toEqual([r.version]);
+    expect(h[0].operationMetrics).toMatchObject({ numRemovedFiles: filesBefore, numAddedFiles: 2, partitionsOptimized: 2, numBins: 2 });
   });
 
   it('optimize racing 4 appending writers: every appended row present exactly once', async () => {
@@ -66,10 +68,16 @@ describe('maintenance on MinIO', () => {
     const part = [...filesByPartition(stale)].find(([p]) => p === 'day=2024-01-01')!;
     await t.write(`SELECT * FROM (${tradesQuery(0, 300)}) WHERE day = '2024-01-01'`, { replaceWhere: "day = '2024-01-01'" });
     const listed = (await t.store.list('')).length;
-    const out = await rewriteFiles(t, stale, part[0], part[1], { operation: 'OPTIMIZE', operationParameters: {}, targetFileSize: 8 * 1024 * 1024 });
+    const other = [...filesByPartition(stale)].find(([p]) => p !== 'day=2024-01-01')!;
+    // One batch of two bins: the one whose files the replaceWhere removed gives way, the other commits.
+    const run = await rewriteBins(t, stale, [{ partition: part[0], files: part[1] }, { partition: other[0], files: other[1] }], { operation: 'OPTIMIZE', operationParameters: {}, targetFileSize: 8 * 1024 * 1024 });
+    const [out, ok] = run.partitions;
     expect(out.status).toBe('conflict');
     expect(out.conflict).toMatch(/removed concurrently/);
-    expect((await t.store.list('')).length).toBe(listed); // its rewritten files were deleted
+    expect(ok).toMatchObject({ status: 'rewritten', filesBefore: other[1].length, filesAfter: 1 });
+    expect(run.commits).toHaveLength(1);
+    // the conflicting bin's rewritten files were deleted; the other bin added one file and a commit
+    expect((await t.store.list('')).length).toBe(listed + 2);
     expect(await t.count("day = '2024-01-01'")).toBe(150);
   });
 
