@@ -104,7 +104,15 @@ export async function loadSnapshot(store: ObjectStore, opts: LoadOptions): Promi
   for (const v of listing.checkpoints.keys()) if (v <= target && (cp === undefined || v > cp)) cp = v;
 
   const state = new ReplayState(table);
-  let fromVersion = 0;
+  if (cp === undefined && !listing.commits.has(0)) {
+    const first = Math.min(...listing.commits.keys());
+    throw new LogError(table, 0, undefined, `no checkpoint and the log starts at version ${first}: earlier commits were removed`);
+  }
+  const fromVersion = cp === undefined ? 0 : cp + 1;
+  // The JSON commits after the checkpoint are fetched while DuckDB reads the checkpoint; they are
+  // applied after it, and a checkpoint error is reported first, as in a sequential read.
+  const commits = target >= fromVersion ? readLog(store, { table, from: fromVersion, to: target, listing }) : Promise.resolve([]);
+  commits.catch(() => undefined); // observed below, unless the checkpoint fails first
   if (cp !== undefined) {
     const ref = listing.checkpoints.get(cp)!;
     let content: CheckpointActions;
@@ -118,12 +126,8 @@ export async function loadSnapshot(store: ObjectStore, opts: LoadOptions): Promi
       throw new LogError(table, cp, ref.keys[0], `checkpoint holds ${size} actions but ${LAST_CHECKPOINT_KEY} says ${last.size}`);
     }
     state.applyCheckpoint(content, cp);
-    fromVersion = cp + 1;
-  } else if (!listing.commits.has(0)) {
-    const first = Math.min(...listing.commits.keys());
-    throw new LogError(table, 0, undefined, `no checkpoint and the log starts at version ${first}: earlier commits were removed`);
   }
-  const entries = target >= fromVersion ? await readLog(store, { table, from: fromVersion, to: target, listing }) : [];
+  const entries = await commits;
   for (const e of entries) for (const a of e.actions) state.apply(a, e.version);
 
   if (!state.protocol) throw new LogError(table, target, undefined, 'no protocol action in the log');

@@ -176,11 +176,12 @@ export class DuckDBCheckpointIO implements CheckpointIO {
           const members = fields.filter((f) => !f.column_name.endsWith('_parsed')).map((f) => member(c, f.column_name, f.column_type));
           reads.push({ column: c, rows: new RowBuilder(members, c), where: `"${c}"."${key}" IS NOT NULL` });
         }
-        // Two scans: the adds (most of the rows), then every other action column, over only the
-        // rows that hold one (so their expressions are not evaluated on the 50,000 add rows).
+        // Two scans, run at once on two connections: the adds (most of the rows), and every other
+        // action column over only the rows that hold one (so their expressions are not evaluated
+        // on the 50,000 add rows).
         const out: Record<(typeof ACTION_COLUMNS)[number], unknown[]> = { protocol: [], metaData: [], txn: [], add: [], remove: [] };
-        for (const group of [reads.filter((r) => r.column === 'add'), reads.filter((r) => r.column !== 'add')]) {
-          if (group.length === 0) continue;
+        const groups = [reads.filter((r) => r.column === 'add'), reads.filter((r) => r.column !== 'add')].filter((g) => g.length > 0);
+        const scan = async (group: typeof reads, conn: DuckDBConnection): Promise<void> => {
           // Per action column: its rows' member texts packed in one string (DuckDB concatenates,
           // V8 scans it once: much faster than converting values one by one), its row count and
           // its VARCHAR members' non-NULL counts (see RowBuilder.fromPacked).
@@ -207,6 +208,12 @@ export class DuckDBCheckpointIO implements CheckpointIO {
             }
             out[column] = built ?? (await this.vectorRows(conn, source, rows, `WHERE ${where}`));
           }
+        };
+        const extra = groups.length > 1 ? await this.engine.connect() : undefined;
+        try {
+          await Promise.all(groups.map((g, i) => scan(g, i === 0 ? conn : extra!)));
+        } finally {
+          extra?.closeSync();
         }
         return {
           protocols: out.protocol as Protocol[],
