@@ -14,7 +14,9 @@ import { DuckDBCheckpointIO } from '../../lakehouse/engine/checkpoint-io';
 import { loadSnapshot } from '../../lakehouse/delta/snapshot';
 import { writeCheckpoint } from '../../lakehouse/delta/checkpoint';
 import { LocalStore } from '../../lakehouse/storage/local';
-import { analyze, cleanupExpiredLogs, filesForPredicate, optimize, restoreTable, vacuum, zorder, type TableHandle } from '../../lakehouse/maintenance';
+import { analyze, cleanupExpiredLogs, filesForPredicate, optimize, packBins, restoreTable, vacuum, zorder, type TableHandle } from '../../lakehouse/maintenance';
+import { rewriteBins } from '../../lakehouse/maintenance/rewrite';
+import type { AddFile } from '../../lakehouse/delta/actions';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fl-maint-unit-'));
 let engine: Engine;
@@ -241,5 +243,53 @@ const { zorder } = require(${JSON.stringify(path.join(root, 'lakehouse/maintenan
     const v = await vacuum(t, { retentionHours: 0, force: true });
     expect(v.files.filter((f) => f.reason === 'untracked')).toHaveLength(orphans);
     expect(deltaRead(dir).ids).toEqual(before.ids);
+  });
+});
+
+describe('bins', () => {
+  const file = (i: number, size: number): AddFile => ({ path: `f${i}.parquet`, partitionValues: {}, size, modificationTime: i, dataChange: true });
+
+  it('packs files in log order into the fewest bins of even size, dropping one-file bins', () => {
+    const files = Array.from({ length: 10 }, (_, i) => file(i, 19));
+    // 190 bytes at a 128-byte target: two bins of 95, not 128 + 62
+    expect(packBins('', files, 128).map((b) => b.files.map((f) => f.modificationTime))).toEqual([
+      [0, 1, 2, 3, 4],
+      [5, 6, 7, 8, 9],
+    ]);
+    expect(packBins('', files, 1000)).toHaveLength(1);
+    // three files of 90 at a target of 100: each its own bin, nothing to rewrite
+    expect(packBins('', [file(0, 90), file(1, 90), file(2, 90)], 100)).toEqual([]);
+    expect(packBins('p', [file(0, 0), file(1, 0)], 100)).toEqual([{ partition: 'p', files: [file(0, 0), file(1, 0)] }]);
+  });
+
+  it('a bin whose first file has a column a later file lacks is read by name (schema evolution), rows unchanged', async () => {
+    const dir = path.join(tmp, 'evolved');
+    py(`
+import pyarrow as pa
+from deltalake import write_deltalake
+write_deltalake(${JSON.stringify(dir)}, pa.table({'id': pa.array([1, 2], pa.int64())}), mode='append')
+write_deltalake(${JSON.stringify(dir)}, pa.table({'id': pa.array([3, 4], pa.int64()), 'note': pa.array(['c', 'd'])}), mode='append', schema_mode='merge')
+`);
+    const t = handle(dir);
+    const snap = await t.snapshot();
+    const hasNote = (f: AddFile) => 'note' in ((JSON.parse(f.stats ?? '{}') as { nullCount?: object }).nullCount ?? {});
+    const newer = snap.files.find(hasNote)!;
+    const older = snap.files.find((f) => !hasNote(f))!;
+    // newest file first: the fast read binds the columns from it and fails on the older file, then reads by name
+    const run = await rewriteBins(t, snap, [{ partition: '', files: [newer, older] }], { operation: 'OPTIMIZE', operationParameters: {}, targetFileSize: 1024 * 1024 });
+    expect(run.partitions).toEqual([expect.objectContaining({ status: 'rewritten', filesBefore: 2, filesAfter: 1, rows: 4 })]);
+    const rows = JSON.parse(
+      py(`
+import json
+from deltalake import DeltaTable
+print(json.dumps(sorted(DeltaTable(${JSON.stringify(dir)}).to_pyarrow_table().to_pylist(), key=lambda r: r['id'])))
+`),
+    );
+    expect(rows).toEqual([
+      { id: 1, note: null },
+      { id: 2, note: null },
+      { id: 3, note: 'c' },
+      { id: 4, note: 'd' },
+    ]);
   });
 });
