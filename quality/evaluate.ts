@@ -1,8 +1,9 @@
 /**
- * Evaluation of a suite over one batch, vectorised in DuckDB: one scan computes a boolean per
- * row rule for every row (keeping only rows that fail something), one aggregate gives the
- * batch-level figures (row count, newest timestamps). Messages and samples are then built for
- * the few failing rows only, so a clean batch costs about two scans.
+ * Evaluation of a suite over one batch, vectorised in DuckDB (docs/quality.md, "Evaluation"):
+ * one aggregate for the batch-level figures, a small table of failing rows per rule that compares
+ * rows (unique, foreign_key), one filter pass for all other row rules reading only their columns,
+ * then everything else (counts, samples, rule/message lists) from those small tables. `_raw` is
+ * read only when the caller reads the failures view.
  *
  * NULL semantics (see docs/quality.md): every rule except not_null passes on NULL; the
  * `unique` rule ignores keys with a NULL part; NaN is above every number (DuckDB ordering).
@@ -101,53 +102,51 @@ export async function evaluate(input: EvaluateInput): Promise<EvaluateResult> {
     }
   }
 
-  // Each `unique` rule's failing row ids first, as a small table: the later copies of a key in the
-  // batch (a narrow window over the key and `_row_id`), plus the rows whose key is already stored
-  // (a semi-join). The row pass joins it on `_row_id` only when it holds a row.
-  const hitTables = new Map<Expectation, string>();
-  for (const [i, e] of rowRules.entries()) {
-    if (e.rule !== 'unique') continue;
-    const name = `${p}_dup${i}`;
-    const keys = e.columns.map(ident);
-    const stored = input.existingView
-      ? ` UNION SELECT b._row_id FROM ${batch} b SEMI JOIN ${input.existingView} x ON ${keys.map((k) => `x.${k} = b.${k}`).join(' AND ')}`
-      : '';
-    const made = await q<{ Count: unknown }>(
-      `CREATE OR REPLACE TEMP TABLE ${name} AS SELECT _row_id FROM (
-         SELECT _row_id, row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY _row_id) AS rn FROM ${batch}
-         WHERE ${keys.map((k) => `${k} IS NOT NULL`).join(' AND ')}) WHERE rn > 1${stored}`,
-      `duplicate keys of '${e.name}'`,
-    );
-    if (Number(made[0]?.Count ?? 1) > 0) hitTables.set(e, name);
+  // Rules that look beyond the row (`unique`, `foreign_key`) first, each as a small table of the
+  // rows failing it with their message: a narrow window, semi- or anti-join over the columns the
+  // rule names. Joined into the row pass, the batch's every column would go through the join.
+  const rendered = rowRules.map((e, i) => ({ e, i, flag: `__q_f${i}`, ...failExpr(e, i, input, types) }));
+  for (const r of rendered) {
+    if (r.hits !== undefined) await q(`CREATE OR REPLACE TEMP TABLE ${p}_hits${r.i} AS ${r.hits}`, `rows failing '${r.e.name}'`);
   }
+  const exprs = rendered.filter((r) => r.fail !== undefined);
+  const hits = rendered.filter((r) => r.hits !== undefined);
 
-  // One pass over the batch keeps the rows failing some row rule: `_row_id`, a boolean per rule,
-  // and the rules/messages lists. It reads only the columns the rules name (never `_raw`), and the
-  // WHERE tests each rule as a filter (OR and AND short-cut there, NULL reads as pass); flags and
-  // messages are computed only for the few rows kept. Lookups are LEFT JOINs made once each, not
-  // subqueries, so the filter and the flags read the same joined column.
+  // One pass over the batch for the other row rules, reading only the columns they name (never
+  // `_raw`). The WHERE tests each rule as a filter (OR and AND short-cut there, NULL reads as pass);
+  // flags and messages are computed only for the few rows kept.
+  const rows = `${p}_rows`;
+  await q(
+    exprs.length > 0
+      ? `CREATE OR REPLACE TEMP TABLE ${rows} AS
+         SELECT b._row_id, ${exprs.map((r) => `coalesce(${r.fail}, false) AS ${r.flag}, CASE WHEN ${r.fail} THEN ${messageExpr(r.e)} END AS __q_m${r.i}`).join(', ')}
+         FROM ${batch} b WHERE ${exprs.map((r) => `(${r.fail})`).join(' OR ')}`
+      : `CREATE OR REPLACE TEMP TABLE ${rows} AS SELECT _row_id FROM ${batch} WHERE false`,
+    'row rules',
+  );
+
+  // The failing rows of all rules together (small tables only): a boolean per rule, and the rules
+  // failed with their messages in suite order.
   const flags = `${p}_flags`;
-  const joins: string[] = [];
-  const rendered = rowRules.map((e, i) => {
-    const r = failExpr(e, i, input, types, hitTables);
-    if (r.join) joins.push(r.join);
-    return { e, i, flag: `__q_f${i}`, fail: r.fail };
-  });
   const listOf = (items: string[]): string => `list_filter([${items.join(', ')}]::VARCHAR[], x -> x IS NOT NULL)`;
   if (rendered.length > 0) {
+    const ids = [`SELECT _row_id FROM ${rows}`, ...hits.map((r) => `SELECT _row_id FROM ${p}_hits${r.i}`)].join(' UNION ');
+    const cols = rendered.map((r) =>
+      r.hits !== undefined ? `h${r.i}._row_id IS NOT NULL AS ${r.flag}, h${r.i}.__q_m AS __q_m${r.i}` : `coalesce(m.${r.flag}, false) AS ${r.flag}, m.__q_m${r.i}`,
+    );
     await q(
       `CREATE OR REPLACE TEMP TABLE ${flags} AS
        SELECT _row_id, ${rendered.map((r) => r.flag).join(', ')},
          ${listOf(rendered.map((r) => `CASE WHEN ${r.flag} THEN ${lit(r.e.name)} END`))} AS rules,
          ${listOf(rendered.map((r) => `__q_m${r.i}`))} AS messages
        FROM (
-         SELECT b._row_id, ${rendered.map((r) => `coalesce(${r.fail}, false) AS ${r.flag}, CASE WHEN ${r.fail} THEN ${messageExpr(r.e)} END AS __q_m${r.i}`).join(', ')}
-         FROM ${batch} b ${joins.join(' ')}
-         WHERE ${rendered.map((r) => `(${r.fail})`).join(' OR ')})`,
-      'row rules',
+         SELECT ids._row_id, ${cols.join(', ')}
+         FROM (${ids}) ids LEFT JOIN ${rows} m ON m._row_id = ids._row_id
+         ${hits.map((r) => `LEFT JOIN ${p}_hits${r.i} h${r.i} ON h${r.i}._row_id = ids._row_id`).join(' ')})`,
+      'failing rows',
     );
   } else {
-    await q(`CREATE OR REPLACE TEMP TABLE ${flags} AS SELECT _row_id, CAST([] AS VARCHAR[]) AS rules, CAST([] AS VARCHAR[]) AS messages FROM ${batch} WHERE false`, 'row rules');
+    await q(`CREATE OR REPLACE TEMP TABLE ${flags} AS SELECT _row_id, CAST([] AS VARCHAR[]) AS rules, CAST([] AS VARCHAR[]) AS messages FROM ${batch} WHERE false`, 'failing rows');
   }
   // every rule's count and first failing row ids in one aggregate over the small table
   const counts =
@@ -254,22 +253,17 @@ const col = (c: string): string => `b.${ident(c)}`;
 const shown = (c: string): string => `coalesce(left(CAST(${col(c)} AS VARCHAR), ${VALUE_CHARS}), 'NULL')`;
 
 /**
- * SQL that is true when the row fails the rule, NULL or false when it passes, and the LEFT JOIN
- * it reads (aliased `__q_j<i>`, its one column `__q_k<i>`: names no batch column or `sql` rule uses).
+ * How a row rule is judged: `fail`, SQL over the batch row `b` that is true when the row fails
+ * (NULL or false: passes); or `hits`, a query yielding the failing rows' `_row_id` and message
+ * `__q_m`, for the rules that compare a row with other rows.
  */
-function failExpr(
-  e: Expectation,
-  i: number,
-  input: EvaluateInput,
-  types: Map<string, string>,
-  hitTables: Map<Expectation, string>,
-): { fail: string; join?: string } {
+function failExpr(e: Expectation, i: number, input: EvaluateInput, types: Map<string, string>): { fail?: string; hits?: string } {
   const typeOf = (c: string): string => {
     const t = types.get(c);
     if (!t) throw new Error(`quality evaluate(${input.suite.dataset}): expectation '${e.name}': column '${c}' is not in the batch`);
     return t;
   };
-  const key = `__q_j${i}.__q_k${i}`;
+  const batch = input.batchView;
   switch (e.rule) {
     case 'not_null': {
       const t = typeOf(e.column);
@@ -304,19 +298,28 @@ function failExpr(
     case 'sql':
       return { fail: `NOT CAST((${e.expression}) AS BOOLEAN)` };
     case 'unique': {
-      // the hit table holds only rows whose key has no NULL part; no table: no row fails
+      // later copies of a key in the batch (a narrow window over the key and `_row_id`), and keys
+      // already stored (a semi-join); a key with a NULL part never fails
       e.columns.forEach(typeOf);
-      const hits = hitTables.get(e);
-      return hits ? { fail: `${key} IS NOT NULL`, join: `LEFT JOIN (SELECT _row_id AS __q_k${i} FROM ${hits}) __q_j${i} ON ${key} = ${col('_row_id')}` } : { fail: 'false' };
+      const keys = e.columns.map(ident);
+      const message = messageExpr(e);
+      const stored = input.existingView
+        ? ` UNION SELECT b._row_id, ${message} AS __q_m FROM ${batch} b SEMI JOIN ${input.existingView} x ON ${keys.map((k) => `x.${k} = b.${k}`).join(' AND ')}`
+        : '';
+      return {
+        hits: `SELECT b._row_id, ${message} AS __q_m FROM (
+            SELECT _row_id, ${keys.join(', ')}, row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY _row_id) AS __q_rn${i}
+            FROM ${batch} WHERE ${keys.map((k) => `${k} IS NOT NULL`).join(' AND ')}) b
+          WHERE __q_rn${i} > 1${stored}`,
+      };
     }
     case 'foreign_key': {
       typeOf(e.column);
       const view = input.referenceViews?.[e.reference];
       if (!view) throw new Error(`quality evaluate(${input.suite.dataset}): expectation '${e.name}': no view given for reference '${e.reference}'`);
-      // the distinct reference keys: the join never repeats a batch row
+      // one hash anti-join: the reference keys are the build side, the batch column probes it
       return {
-        fail: `(${col(e.column)} IS NOT NULL AND ${key} IS NULL)`,
-        join: `LEFT JOIN (SELECT DISTINCT r.${ident(e.referenceColumn)} AS __q_k${i} FROM ${view} r) __q_j${i} ON ${key} = ${col(e.column)}`,
+        hits: `SELECT b._row_id, ${messageExpr(e)} AS __q_m FROM ${batch} b ANTI JOIN ${view} r ON r.${ident(e.referenceColumn)} = ${col(e.column)} WHERE ${col(e.column)} IS NOT NULL`,
       };
     }
     case 'row_count_between':
