@@ -179,16 +179,36 @@ async function main(): Promise<void> {
   const landing = await prepareLanding({ rows, perDay, log: (m) => console.error(`[landing] ${m}`) });
   console.log(`# landing: ${landing.dates.length} day(s) ${landing.dates[0]}..${landing.dates.at(-1)}, ${landing.method}, made in ${secs(landing.generateMs)} s (cached in ${path.relative(ROOT, landing.dir)})`);
   const dir = benchDir('medallion');
-  const runs: EngineRun[] = [];
-  let ours: Awaited<ReturnType<typeof runOurs>> | undefined;
-  // peers first, ours last: each engine runs alone on the machine
-  if (only.has('duckdb')) runs.push(await runDuckdbOnly(landing, dir, memory));
-  if (only.has('polars')) runs.push(await runPython('polars + delta-rs', 'polars_deltars.py', landing, dir, memory, 'polars'));
-  if (only.has('spark')) runs.push(await runPython('Spark + delta-spark', 'spark_delta.py', landing, dir, memory, 'pyspark'));
-  if (only.has('ours')) {
-    ours = await runOurs(landing, dir, memory);
-    runs.unshift(ours);
+  const repeat = Number(arg('repeat', '1'));
+  type OursRun = Awaited<ReturnType<typeof runOurs>>;
+  const rounds: { ours?: OursRun; peers: EngineRun[] }[] = [];
+  for (let i = 0; i < repeat; i++) {
+    // each engine runs alone on the machine, in a fresh folder; the order alternates by round, so a
+    // load that drifts during a round does not always fall on the same engine
+    const roundDir = path.join(dir, `round-${i}`);
+    fs.mkdirSync(roundDir, { recursive: true });
+    const round: (typeof rounds)[number] = { peers: [] };
+    const steps: (() => Promise<void>)[] = [];
+    if (only.has('duckdb')) steps.push(async () => void round.peers.push(await runDuckdbOnly(landing, roundDir, memory)));
+    if (only.has('polars')) steps.push(async () => void round.peers.push(await runPython('polars + delta-rs', 'polars_deltars.py', landing, roundDir, memory, 'polars')));
+    if (only.has('spark')) steps.push(async () => void round.peers.push(await runPython('Spark + delta-spark', 'spark_delta.py', landing, roundDir, memory, 'pyspark')));
+    if (only.has('ours')) steps.push(async () => void (round.ours = await runOurs(landing, roundDir, memory)));
+    for (const step of i % 2 === 0 ? steps : [...steps].reverse()) await step();
+    rounds.push(round);
+    if (repeat > 1) fs.rmSync(roundDir, { recursive: true, force: true });
   }
+  // per engine, the run of median wall time (its stages and counts), with the median CPU of all rounds
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const pick = <T extends EngineRun>(all: T[]): T => {
+    const m = median(all.map((r) => r.wallMs));
+    const chosen = all.find((r) => r.wallMs === m)!;
+    const cpus = all.map((r) => r.cpuMs).filter((c): c is number => c !== undefined);
+    return { ...chosen, cpuMs: cpus.length ? median(cpus) : undefined, peakRssBytes: Math.max(...all.map((r) => r.peakRssBytes)) };
+  };
+  const ours = rounds[0]?.ours ? pick(rounds.map((r) => r.ours!)) : undefined;
+  const runs: EngineRun[] = [...(ours ? [ours] : [])];
+  for (const engine of (rounds[0]?.peers ?? []).map((r) => r.engine)) runs.push(pick(rounds.map((r) => r.peers.find((p) => p.engine === engine)!)));
+  if (repeat > 1) console.log(`# ${repeat} rounds, engine order alternating; each engine's median wall and median CPU (peak RSS: the highest)`);
   const duck = runs.find((r) => r.engine.startsWith('DuckDB'));
   const pol = runs.find((r) => r.engine.startsWith('polars'));
   console.log();
