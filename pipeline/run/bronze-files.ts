@@ -53,44 +53,36 @@ export async function ingestFiles(
   }
   const done = (await table.snapshot()).txns;
   const pending = candidates.filter((c) => done.get(fileAppId(decl.name, c.info.key)) === undefined);
+  // Files are read and committed side by side, one connection each, as many as DuckDB has threads:
+  // parts of a file's read (line numbering, one output file) run on one thread, so two files fill
+  // two cores. Each file is its own blind append with its own txn, so the commits never conflict.
+  const width = Math.max(1, Math.min(pending.length, ctx.engine.options.threads ?? 2));
+  const outcomes: FileOutcome[] = new Array(pending.length);
+  let next = 0;
+  let started = 0;
+  const lane = async (c: DuckDBConnection): Promise<void> => {
+    for (let n = next++; n < pending.length; n = next++) {
+      ctx.heartbeat({ taskId: input.taskId, file: pending[n]!.info.key, done: started++, of: pending.length });
+      outcomes[n] = await ingestOne(ctx, input, decl, table, store, c, pending[n]!);
+    }
+  };
+  const extra = await Promise.all(Array.from({ length: width - 1 }, () => ctx.engine.connect()));
+  try {
+    for (const c of extra) await c.run("SET TimeZone = 'UTC'");
+    await Promise.all([conn, ...extra].map(lane));
+  } finally {
+    for (const c of extra) c.closeSync();
+  }
   let rows = 0;
   let committedFiles = 0;
   const parseErrors: string[] = [];
   const rowsByDate: Record<string, number> = {};
-  for (const [n, { info, format }] of pending.entries()) {
-    ctx.heartbeat({ taskId: input.taskId, file: info.key, done: n, of: pending.length });
-    const now = ctx.now?.() ?? new Date();
-    const batchId = `${input.runId}:${info.key}`;
-    const args = { key: info.key, fileDate: dateInPath(info.key), ingestDate: now.toISOString().slice(0, 10) };
-    let result: CommitResult | undefined;
-    // the file's rows go straight into the table's COPY: no staged copy of the rows in between
-    const write: EmitStaged = async (select) => {
-      result = await table.write(bronzeSelect(decl, `(${select})`, batchId, now, { stagedDate: true }), {
-        mode: 'append',
-        conn,
-        txn: { appId: fileAppId(decl.name, info.key), version: FILE_TXN_VERSION },
-        operation: 'WRITE',
-        operationParameters: { source: info.key, format, runId: input.runId },
-      });
-    };
-    await withLocalFile(store, info.key, (local) =>
-      format === 'parquet' ? stageParquet(conn, decl, { ...args, local }, write) : stageTextFile(conn, decl, format, { ...args, local }, write),
-    );
-    if (result?.committed) {
-      // what the commit fed, read back from its own files (the batch id is in their stats, so only they are scanned)
-      const batch = `_batch_id = ${literal(batchId)}`;
-      const counts = await table.query<{ d: string; n: number; errors: string[] }>(
-        `SELECT CAST(_date AS VARCHAR) AS d, count(*) AS n, list(_parse_error ORDER BY _line) FILTER (WHERE _parse_error IS NOT NULL)[1:20] AS errors
-         FROM {{table}} WHERE ${batch} GROUP BY d ORDER BY d`,
-        { version: result.version, predicate: batch },
-      );
-      for (const c of counts) {
-        addCounts(rowsByDate, { [c.d]: Number(c.n) });
-        for (const e of c.errors ?? []) if (parseErrors.length < 20) parseErrors.push(String(e));
-      }
-      committedFiles++;
-      rows += result.metrics.numOutputRows;
-    }
+  for (const o of outcomes) {
+    if (!o.committed) continue;
+    addCounts(rowsByDate, o.rowsByDate);
+    for (const e of o.parseErrors) if (parseErrors.length < 20) parseErrors.push(e);
+    committedFiles++;
+    rows += o.rows;
   }
   return {
     rowsIn: rows,
@@ -99,6 +91,57 @@ export async function ingestFiles(
     tableVersion: await table.version(),
     details: { rowsByDate, filesListed: candidates.length, filesIngested: committedFiles, filesAlreadyIngested: candidates.length - pending.length, ignored, parseErrors },
   };
+}
+
+interface FileOutcome {
+  committed: boolean;
+  rows: number;
+  rowsByDate: Record<string, number>;
+  parseErrors: string[];
+}
+
+/** One landing file into bronze: its rows straight into the table's COPY, in a commit of its own tagged with the file's txn. */
+async function ingestOne(
+  ctx: TaskContext,
+  input: TaskInput,
+  decl: DatasetDeclaration,
+  table: DeltaTable,
+  store: ObjectStore,
+  conn: DuckDBConnection,
+  { info, format }: { info: ObjectInfo; format: FileFormat },
+): Promise<FileOutcome> {
+  const now = ctx.now?.() ?? new Date();
+  const batchId = `${input.runId}:${info.key}`;
+  const args = { key: info.key, fileDate: dateInPath(info.key), ingestDate: now.toISOString().slice(0, 10) };
+  let result: CommitResult | undefined;
+  // no staged copy of the rows in between
+  const write: EmitStaged = async (select) => {
+    result = await table.write(bronzeSelect(decl, `(${select})`, batchId, now, { stagedDate: true }), {
+      mode: 'append',
+      conn,
+      txn: { appId: fileAppId(decl.name, info.key), version: FILE_TXN_VERSION },
+      operation: 'WRITE',
+      operationParameters: { source: info.key, format, runId: input.runId },
+    });
+  };
+  await withLocalFile(store, info.key, (local) =>
+    format === 'parquet' ? stageParquet(conn, decl, { ...args, local }, write) : stageTextFile(conn, decl, format, { ...args, local }, write),
+  );
+  const out: FileOutcome = { committed: result?.committed === true, rows: 0, rowsByDate: {}, parseErrors: [] };
+  if (!result?.committed) return out;
+  // what the commit fed, read back from its own files (the batch id is in their stats, so only they are scanned)
+  const batch = `_batch_id = ${literal(batchId)}`;
+  const counts = await table.query<{ d: string; n: number; errors: string[] }>(
+    `SELECT CAST(_date AS VARCHAR) AS d, count(*) AS n, list(_parse_error ORDER BY _line) FILTER (WHERE _parse_error IS NOT NULL)[1:20] AS errors
+     FROM {{table}} WHERE ${batch} GROUP BY d ORDER BY d`,
+    { version: result.version, predicate: batch },
+  );
+  for (const c of counts) {
+    addCounts(out.rowsByDate, { [c.d]: Number(c.n) });
+    out.parseErrors.push(...(c.errors ?? []).map(String));
+  }
+  out.rows = result.metrics.numOutputRows;
+  return out;
 }
 
 /**
