@@ -28,14 +28,18 @@ export const TX_FIELDS = [
   { name: 'date', type: 'date' as const },
 ];
 
-/** N silver-shaped transactions over `days` dates, in a temp table `src` on `conn` (deterministic). */
+/**
+ * N silver-shaped transactions over `days` dates, in a temp table `src` on `conn` (deterministic). `ts` is
+ * TIMESTAMPTZ, as silver's is and as a Delta `timestamp` is stored: so `COPY` writes the same type we do and the
+ * comparison holds no per-row TIMESTAMP -> TIMESTAMPTZ conversion on one side only.
+ */
 export async function makeSource(conn: DuckDBConnection, rows: number, days: number, start = '2024-01-01'): Promise<void> {
   await conn.run("SET TimeZone = 'UTC'");
   await conn.run(`CREATE OR REPLACE TEMP TABLE src AS
     SELECT 'T' || lpad(CAST(i AS VARCHAR), 10, '0') AS transaction_id,
       'A' || lpad(CAST(hash(i) % 200000 AS VARCHAR), 6, '0') AS account_id,
       'C' || lpad(CAST(hash(i * 7) % 50000 AS VARCHAR), 6, '0') AS customer_id,
-      CAST(TIMESTAMP '${start}' + INTERVAL (i % ${days}) DAY + to_milliseconds(CAST(hash(i * 13) % 86400000 AS BIGINT)) AS TIMESTAMP) AS ts,
+      CAST(TIMESTAMP '${start}' + INTERVAL (i % ${days}) DAY + to_milliseconds(CAST(hash(i * 13) % 86400000 AS BIGINT)) AS TIMESTAMPTZ) AS ts,
       CAST((hash(i * 17) % 10000000) / 100.0 + 0.01 AS DECIMAL(18,2)) AS amount,
       ['USD','EUR','GBP','CHF','JPY','SGD','HKD','AUD'][1 + CAST(hash(i * 19) % 8 AS BIGINT)] AS currency,
       ['debit','credit','transfer','fee'][1 + CAST(hash(i * 23) % 4 AS BIGINT)] AS type,
