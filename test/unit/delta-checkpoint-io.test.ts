@@ -3,19 +3,12 @@
  * back exactly what was written, also when strings hold its separators, and one DESCRIBE's struct
  * types must split into the members DuckDB itself lists.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DuckDBCheckpointIO, type Action, type AddFile, type Engine } from '../../lakehouse';
+import { describe, expect, it } from 'vitest';
+import { DuckDBCheckpointIO, type Action, type AddFile } from '../../lakehouse';
 import { CHECKPOINT_COLUMNS, structMembers } from '../../lakehouse/engine/checkpoint-io';
-import { cleanupDirs, localTableStore, testEngine } from '../helpers/lakehouse';
+import { localTableStore, useTestEngine } from '../helpers/lakehouse';
 
-let engine: Engine;
-beforeAll(async () => {
-  engine = await testEngine();
-});
-afterAll(async () => {
-  await engine.close();
-  await cleanupDirs();
-});
+const lake = useTestEngine();
 
 const protocol: Action = { protocol: { minReaderVersion: 1, minWriterVersion: 2 } };
 const metaData: Action = { metaData: { id: 'm', format: { provider: 'parquet', options: {} }, schemaString: '{"type":"struct","fields":[]}', partitionColumns: ['p'], configuration: { 'delta.checkpointInterval': '3' }, createdTime: 1 } };
@@ -23,7 +16,7 @@ const add = (path: string, over: Partial<AddFile> = {}): Action => ({ add: { pat
 
 async function roundTrip(actions: Action[]) {
   const store = await localTableStore();
-  const io = new DuckDBCheckpointIO(engine);
+  const io = new DuckDBCheckpointIO(lake.engine);
   await io.writeCheckpoint(store, '_delta_log/00000000000000000001.checkpoint.parquet', actions);
   return io.readCheckpoint(store, ['_delta_log/00000000000000000001.checkpoint.parquet']);
 }
@@ -65,11 +58,11 @@ describe('checkpoint read', () => {
 describe('struct members from one DESCRIBE', () => {
   it('splits each checkpoint column type as DuckDB lists its members, quoted and nested names included', async () => {
     const types = [...Object.values(CHECKPOINT_COLUMNS), 'STRUCT("offset" INTEGER, "a ""b"", c" DECIMAL(10,2), n STRUCT(x VARCHAR[], "y z" MAP(VARCHAR, STRUCT(k BIGINT, v DOUBLE))), t TIMESTAMP WITH TIME ZONE)'];
-    const conn = await engine.connect();
+    const conn = await lake.engine.connect();
     try {
       for (const type of types) {
-        const printed = (await engine.all<{ column_type: string }>(`DESCRIBE SELECT NULL::${type} AS s`, conn))[0].column_type;
-        const listed = await engine.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT unnest(NULL::${type})`, conn);
+        const printed = (await lake.engine.all<{ column_type: string }>(`DESCRIBE SELECT NULL::${type} AS s`, conn))[0].column_type;
+        const listed = await lake.engine.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT unnest(NULL::${type})`, conn);
         expect(structMembers(printed)).toEqual(listed.map(({ column_name, column_type }) => ({ column_name, column_type })));
       }
     } finally {

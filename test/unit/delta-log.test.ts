@@ -2,7 +2,7 @@
  * Log replay, time travel, checkpoints and damage, on local disk. Logs are built with the
  * real writer where that is the point, and by hand where the test needs a specific log shape.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   checkpointActions,
   checkpointKey,
@@ -17,20 +17,12 @@ import {
   updateSnapshot,
   writeCheckpoint,
   type Action,
-  type Engine,
   type ObjectStore,
 } from '../../lakehouse';
 import type { ListOptions } from '../../lakehouse/storage';
-import { cleanupDirs, localTableStore, testEngine } from '../helpers/lakehouse';
+import { localTableStore, useTestEngine } from '../helpers/lakehouse';
 
-let engine: Engine;
-beforeAll(async () => {
-  engine = await testEngine();
-});
-afterAll(async () => {
-  await engine.close();
-  await cleanupDirs();
-});
+const lake = useTestEngine();
 
 const schemaString = JSON.stringify({ type: 'struct', fields: [{ name: 'id', type: 'long', nullable: true, metadata: {} }, { name: 'p', type: 'string', nullable: true, metadata: {} }] });
 const meta = { metaData: { id: 'm1', format: { provider: 'parquet', options: {} }, schemaString, partitionColumns: ['p'], configuration: {}, createdTime: 1 } };
@@ -44,7 +36,7 @@ async function handLog(store: ObjectStore, commits: Action[][], timestamps?: num
   }
 }
 
-const io = () => new DuckDBCheckpointIO(engine);
+const io = () => new DuckDBCheckpointIO(lake.engine);
 
 describe('log replay', () => {
   it('replays adds, removes, txns and metadata in version order', async () => {
@@ -120,7 +112,7 @@ describe('log replay', () => {
 describe('checkpoints', () => {
   it('round-trips the snapshot through a checkpoint, then replays commits after it', async () => {
     const store = await localTableStore();
-    const t = await DeltaTable.create(store, engine, { fields: [{ name: 'id', type: 'long' }, { name: 'p', type: 'string' }], partitionColumns: ['p'], properties: { 'delta.checkpointInterval': '3' } });
+    const t = await DeltaTable.create(store, lake.engine, { fields: [{ name: 'id', type: 'long' }, { name: 'p', type: 'string' }], partitionColumns: ['p'], properties: { 'delta.checkpointInterval': '3' } });
     for (let i = 0; i < 4; i++) await t.write(`SELECT ${i}::BIGINT AS id, ${i % 2 === 0 ? "'even'" : 'NULL::VARCHAR'} AS p`, { txn: { appId: 'loader', version: i } });
     // v3 was checkpointed automatically (interval 3); v4 is a JSON commit after it.
     expect((await store.list('_delta_log/')).map((o) => o.key)).toContain(checkpointKey(3));
@@ -136,12 +128,12 @@ describe('checkpoints', () => {
     expect(fromCp.txns.get('loader')).toBe(3);
     expect(fromCp.metadata).toEqual(direct.metadata);
     expect(fromCp.protocol).toEqual(direct.protocol);
-    expect(await (await DeltaTable.open(store, engine)).count()).toBe(4);
+    expect(await (await DeltaTable.open(store, lake.engine)).count()).toBe(4);
   });
 
   it('reads multi-part checkpoints', async () => {
     const store = await localTableStore();
-    const t = await DeltaTable.create(store, engine, { fields: [{ name: 'id', type: 'long' }, { name: 'p', type: 'string' }], partitionColumns: ['p'] });
+    const t = await DeltaTable.create(store, lake.engine, { fields: [{ name: 'id', type: 'long' }, { name: 'p', type: 'string' }], partitionColumns: ['p'] });
     for (let i = 0; i < 3; i++) await t.write(`SELECT ${i}::BIGINT AS id, 'p${i}' AS p`);
     const actions = checkpointActions(await t.snapshot());
     const half = Math.ceil(actions.length / 2);
@@ -192,7 +184,7 @@ describe('checkpoints', () => {
 
   it('fails clearly when _last_checkpoint disagrees with the checkpoint', async () => {
     const store = await localTableStore();
-    const t = await DeltaTable.create(store, engine, { fields: [{ name: 'id', type: 'long' }] }, 'bronze.cp');
+    const t = await DeltaTable.create(store, lake.engine, { fields: [{ name: 'id', type: 'long' }] }, 'bronze.cp');
     await t.write('SELECT 1::BIGINT AS id');
     await t.checkpoint();
     const last = JSON.parse(Buffer.from(await store.get(LAST_CHECKPOINT_KEY)).toString());

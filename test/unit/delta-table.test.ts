@@ -2,7 +2,7 @@
  * DeltaTable on local disk: write modes, schema enforcement and evolution, idempotent txns,
  * conflicts between racing transactions, pruning and skipping.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fs from 'node:fs/promises';
 import {
   commit,
@@ -12,19 +12,11 @@ import {
   SchemaMismatchError,
   TableExistsError,
   Warehouse,
-  type Engine,
   type TableDefinition,
 } from '../../lakehouse';
-import { cleanupDirs, localTableStore, tempDir, testEngine } from '../helpers/lakehouse';
+import { localTableStore, tempDir, useTestEngine } from '../helpers/lakehouse';
 
-let engine: Engine;
-beforeAll(async () => {
-  engine = await testEngine();
-});
-afterAll(async () => {
-  await engine.close();
-  await cleanupDirs();
-});
+const lake = useTestEngine();
 
 const def: TableDefinition = {
   fields: [
@@ -43,13 +35,13 @@ const rows = (date: string, from: number, n: number, region = "CASE WHEN range %
   `SELECT (range + ${from})::BIGINT AS id, DATE '${date}' AS date, ${region} AS region, (range * 1.5)::DECIMAL(18,2) AS amount, TIMESTAMPTZ '${date} 00:00:00+00' + to_seconds(range) AS ts FROM range(${n})`;
 
 async function newTable(d: TableDefinition = def): Promise<DeltaTable> {
-  return DeltaTable.create(await localTableStore(), engine, d, 'silver.tx');
+  return DeltaTable.create(await localTableStore(), lake.engine, d, 'silver.tx');
 }
 
 describe('writes', () => {
   it('appends, overwrites and replaces one partition, recording history', async () => {
     const t = await newTable();
-    await expect(DeltaTable.create(t.store, engine, def)).rejects.toBeInstanceOf(TableExistsError);
+    await expect(DeltaTable.create(t.store, lake.engine, def)).rejects.toBeInstanceOf(TableExistsError);
     const r1 = await t.write(rows('2024-01-01', 0, 10));
     expect(r1).toMatchObject({ version: 1, committed: true, metrics: { numAddedFiles: 1, numRemovedFiles: 0, numOutputRows: 10 } });
     await t.write(rows('2024-01-02', 100, 5));
@@ -174,7 +166,7 @@ describe('transactions', () => {
 
   it('racing blind appends all commit, at contiguous versions', async () => {
     const t = await newTable();
-    const writers = await Promise.all(Array.from({ length: 4 }, () => DeltaTable.open(t.store, engine)));
+    const writers = await Promise.all(Array.from({ length: 4 }, () => DeltaTable.open(t.store, lake.engine)));
     const results = await Promise.all(writers.map((w, i) => w.write(rows('2024-01-01', i * 10, 2))));
     expect(results.map((r) => r.version).sort()).toEqual([1, 2, 3, 4]);
     expect(await t.count()).toBe(8);
@@ -183,7 +175,7 @@ describe('transactions', () => {
   it('racing replaceWhere on one partition: one wins, the other gets a conflict error', async () => {
     const t = await newTable();
     await t.write(rows('2024-01-01', 0, 4));
-    const [a, b] = await Promise.all([DeltaTable.open(t.store, engine, 'silver.tx'), DeltaTable.open(t.store, engine, 'silver.tx')]);
+    const [a, b] = await Promise.all([DeltaTable.open(t.store, lake.engine, 'silver.tx'), DeltaTable.open(t.store, lake.engine, 'silver.tx')]);
     // Both read version 1 before either commits.
     await a.snapshot();
     await b.snapshot();
@@ -204,7 +196,7 @@ describe('transactions', () => {
   it('a replaceWhere does not conflict with a concurrent append to another partition', async () => {
     const t = await newTable();
     await t.write(rows('2024-01-01', 0, 4));
-    const [a, b] = await Promise.all([DeltaTable.open(t.store, engine, 'silver.tx'), DeltaTable.open(t.store, engine, 'silver.tx')]);
+    const [a, b] = await Promise.all([DeltaTable.open(t.store, lake.engine, 'silver.tx'), DeltaTable.open(t.store, lake.engine, 'silver.tx')]);
     await b.snapshot();
     await a.write(rows('2024-01-05', 50, 1));
     const r = await b.write(rows('2024-01-01', 100, 2), { replaceWhere: "date = '2024-01-01'" });
@@ -219,11 +211,11 @@ describe('reads', () => {
     await t.write(rows('2024-01-01', 0, 100));
     await t.write(rows('2024-01-01', 1000, 100));
     await t.write(rows('2024-01-02', 2000, 100));
-    const conn = await engine.connect();
+    const conn = await lake.engine.connect();
     try {
       expect(await t.registerView(conn, 'v1', { predicate: "date = '2024-01-02'" })).toMatchObject({ filesTotal: 3, filesScanned: 1 });
       expect(await t.registerView(conn, 'v2', { predicate: 'id >= 1050 AND id < 1060' })).toMatchObject({ filesTotal: 3, filesScanned: 1 });
-      expect(await engine.all('SELECT count(*) AS n FROM v2', conn)).toEqual([{ n: 10 }]);
+      expect(await lake.engine.all('SELECT count(*) AS n FROM v2', conn)).toEqual([{ n: 10 }]);
       const all = await t.registerView(conn, 'v3');
       expect(all.filesScanned).toBe(3);
       expect(all.bytesScanned).toBe((await t.snapshot()).files.reduce((s, f) => s + f.size, 0));
@@ -238,12 +230,12 @@ describe('reads', () => {
   });
 
   it('attaches partition values by join beyond 64 partitions, and reads partitions with special characters', async () => {
-    const t = await DeltaTable.create(await localTableStore(), engine, { fields: [{ name: 'id', type: 'long' }, { name: 'k', type: 'string' }, { name: 'd', type: 'date' }], partitionColumns: ['k', 'd'] });
+    const t = await DeltaTable.create(await localTableStore(), lake.engine, { fields: [{ name: 'id', type: 'long' }, { name: 'k', type: 'string' }, { name: 'd', type: 'date' }], partitionColumns: ['k', 'd'] });
     await t.write(`SELECT range::BIGINT AS id, 'k ' || (range % 70) || '/:%' AS k, DATE '2024-01-01' + (range % 3)::INT AS d FROM range(700)`);
     await t.write(`SELECT 1000::BIGINT AS id, NULL::VARCHAR AS k, NULL::DATE AS d`);
     expect((await t.snapshot()).files.length).toBeGreaterThan(64);
     const got = await t.query<{ k: string | null; d: string | null; n: number; s: number }>('SELECT k, d, count(*) AS n, sum(id) AS s FROM {{table}} GROUP BY ALL ORDER BY k NULLS FIRST, d');
-    const expected = await engine.all(
+    const expected = await lake.engine.all(
       `SELECT k, d, count(*) AS n, sum(id) AS s FROM (SELECT range::BIGINT AS id, 'k ' || (range % 70) || '/:%' AS k, DATE '2024-01-01' + (range % 3)::INT AS d FROM range(700) UNION ALL SELECT 1000, NULL, NULL) GROUP BY ALL ORDER BY k NULLS FIRST, d`,
     );
     expect(got).toEqual(expected);
@@ -265,7 +257,7 @@ describe('reads', () => {
 describe('warehouse', () => {
   it('creates, opens and lists tables under <layer>/<name>', async () => {
     const root = await tempDir('wh-');
-    const wh = await Warehouse.open(root, { engine });
+    const wh = await Warehouse.open(root, { engine: lake.engine });
     expect(await wh.table('silver.none')).toBeUndefined();
     const t = await wh.createTable('silver.transactions', def);
     await wh.createTable('gold.daily', { fields: [{ name: 'd', type: 'date' }] });
@@ -283,7 +275,7 @@ describe('warehouse', () => {
 describe('commit', () => {
   it('recognises its own commit when a put-if-absent reply was lost, instead of committing twice', async () => {
     const store = await localTableStore();
-    await DeltaTable.create(store, engine, { fields: [{ name: 'id', type: 'long' }] });
+    await DeltaTable.create(store, lake.engine, { fields: [{ name: 'id', type: 'long' }] });
     // A store whose first putIfAbsent lands but reports "already exists", as after a lost reply and a retry.
     let first = true;
     const flaky = new Proxy(store, {

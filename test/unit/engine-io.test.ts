@@ -3,23 +3,16 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FileCache, openStore, type Engine } from '../../lakehouse';
+import { describe, expect, it } from 'vitest';
+import { FileCache, openStore } from '../../lakehouse';
 import { fileStats } from '../../lakehouse/engine/write';
-import { cleanupDirs, tempDir, testEngine } from '../helpers/lakehouse';
+import { tempDir, useTestEngine } from '../helpers/lakehouse';
 
-let engine: Engine;
-beforeAll(async () => {
-  engine = await testEngine();
-});
-afterAll(async () => {
-  await engine.close();
-  await cleanupDirs();
-});
+const lake = useTestEngine();
 
 describe('Engine.all', () => {
   it('returns plain JS values', async () => {
-    const [r] = await engine.all(
+    const [r] = await lake.engine.all(
       `SELECT 42::BIGINT AS big, 9007199254740993::BIGINT AS huge, 12.50::DECIMAL(18,2) AS dec, 12345678901234567.89::DECIMAL(38,2) AS wide,
               DATE '2024-02-29' AS d, TIMESTAMP '2024-01-02 03:04:05.678' AS ts, TIMESTAMPTZ '1969-12-31 23:59:59.9995+00' AS tz,
               NULL AS n, 'x' AS s, [1, 2] AS l, {'a': 1} AS st`,
@@ -28,12 +21,12 @@ describe('Engine.all', () => {
   });
 
   it('runs on the connection it is given (temp views are per connection)', async () => {
-    const a = await engine.connect();
-    const b = await engine.connect();
+    const a = await lake.engine.connect();
+    const b = await lake.engine.connect();
     try {
-      await engine.run('CREATE TEMP VIEW v AS SELECT 1 AS x', a);
-      expect(await engine.all('SELECT x FROM v', a)).toEqual([{ x: 1 }]);
-      await expect(engine.all('SELECT x FROM v', b)).rejects.toThrowError(/v/);
+      await lake.engine.run('CREATE TEMP VIEW v AS SELECT 1 AS x', a);
+      expect(await lake.engine.all('SELECT x FROM v', a)).toEqual([{ x: 1 }]);
+      await expect(lake.engine.all('SELECT x FROM v', b)).rejects.toThrowError(/v/);
     } finally {
       a.closeSync();
       b.closeSync();
