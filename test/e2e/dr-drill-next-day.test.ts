@@ -12,11 +12,9 @@ import { fingerprint } from '../../lakehouse/backup';
 import { generate } from '../../pipeline';
 import { generateData } from '../../pipeline/generate/generate';
 import { dailyPipeline, drDrill } from '../../workflows';
-import { dailyWorkflowId, partitionWorkflowId } from '../../workflows/ids';
-import { createWorker, type FinanceLakeWorker } from '../../workers/worker';
-import { realWorkerParts } from '../../workers/real';
+import { dailyWorkflowId } from '../../workflows/ids';
 import { openSites, type Sites } from '../integration/backup-helpers';
-import { e2eSpace, quietTemporal, temporalClient, terminateOpen, type E2eSpace } from './harness';
+import { e2eSpace, inProcessWorker, quietTemporal, type E2eSpace } from './harness';
 import { expectedOhlcv, silverTransactions } from './expected';
 
 const DATES = ['2032-05-01', '2032-05-02'];
@@ -24,26 +22,18 @@ const GEN = { seed: 23, transactionsPerDay: 120, ticksPerDay: 100, customers: 25
 let sites: Sites;
 let space: E2eSpace;
 let client: Client;
-let closeClient: () => Promise<void>;
-let worker: FinanceLakeWorker;
-let running: Promise<void>;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
   quietTemporal();
   sites = await openSites('dr-next-day');
   space = e2eSpace('dr-next-day', { FINANCELAKE_KAFKA: '0', FINANCELAKE_WAREHOUSE: sites.primaryUrl, FINANCELAKE_BACKUP_TARGET: sites.backupUrl });
   await generate({ landing: space.config.landing, days: DATES.length, startDate: DATES[0], ...GEN });
-  worker = await createWorker({ config: space.config, ...realWorkerParts(space.config) });
-  running = worker.run();
-  ({ client, close: closeClient } = await temporalClient(space.config));
-  const datasets = ['customers', 'fx_rates', 'transactions', 'market_ticks', 'daily_ohlcv', 'technical_indicators', 'risk_metrics', 'daily_transaction_summary', 'customer_daily_activity'];
-  await terminateOpen(client, DATES.flatMap((d) => [dailyWorkflowId(d), ...datasets.map((ds) => partitionWorkflowId(ds, d))]));
+  ({ client, stop } = await inProcessWorker(space, DATES));
 }, 240_000);
 
 afterAll(async () => {
-  await closeClient?.();
-  worker?.worker.shutdown();
-  await running;
+  await stop?.();
   space?.cleanup();
   await sites?.dispose();
 });

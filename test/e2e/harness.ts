@@ -11,6 +11,10 @@ import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig, type Config } from '../../config/env';
 import { Engine, Warehouse } from '../../lakehouse';
+import { datasets } from '../../pipeline';
+import { dailyWorkflowId, partitionWorkflowId } from '../../workflows/ids';
+import { realWorkerParts } from '../../workers/real';
+import { createWorker } from '../../workers/worker';
 
 export const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -86,4 +90,29 @@ export async function terminateOpen(client: Client, workflowIds: string[]): Prom
       // not found: nothing to clean
     }
   }
+}
+
+/** terminateOpen for the daily runs of these dates and every dataset's partition runs under them. */
+export async function terminateDays(client: Client, dates: string[]): Promise<void> {
+  const names = datasets().map((d) => d.name);
+  await terminateOpen(client, dates.flatMap((d) => [dailyWorkflowId(d), ...names.map((ds) => partitionWorkflowId(ds, d))]));
+}
+
+/**
+ * A real worker in this process on the space's task queue and a client, with the daily and partition runs
+ * of `dates` left open by an interrupted run terminated; `stop` shuts both down.
+ */
+export async function inProcessWorker(space: E2eSpace, dates: string[]): Promise<{ client: Client; stop: () => Promise<void> }> {
+  const worker = await createWorker({ config: space.config, ...realWorkerParts(space.config) });
+  const running = worker.run();
+  const { client, close } = await temporalClient(space.config);
+  await terminateDays(client, dates);
+  return {
+    client,
+    stop: async () => {
+      await close();
+      worker.worker.shutdown();
+      await running;
+    },
+  };
 }

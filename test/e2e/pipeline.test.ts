@@ -9,12 +9,10 @@ import type { Client } from '@temporalio/client';
 import { generate } from '../../pipeline';
 import { generateData } from '../../pipeline/generate/generate';
 import { dailyPipeline, replayFailed, type PipelineResult } from '../../workflows';
-import { dailyWorkflowId, partitionWorkflowId } from '../../workflows/ids';
-import { createWorker, type FinanceLakeWorker } from '../../workers/worker';
-import { realWorkerParts } from '../../workers/real';
+import { dailyWorkflowId } from '../../workflows/ids';
 import { sharedContext } from '../../activities/context';
 import { findFailedIn } from '../../activities/ledger';
-import { e2eSpace, quietTemporal, temporalClient, terminateOpen, type E2eSpace } from './harness';
+import { e2eSpace, inProcessWorker, quietTemporal, type E2eSpace } from './harness';
 import { expectedCustomerActivity, expectedIndicators, expectedOhlcv, expectedRisk, expectedTransactionSummary } from './expected';
 
 /** Same keys; each expected field equal (numbers to 1e-9 relative; amount_sum is DECIMAL(38,2)). */
@@ -46,9 +44,7 @@ const GEN = { seed: 7, transactionsPerDay: 400, ticksPerDay: 300, customers: 60,
 
 let space: E2eSpace;
 let client: Client;
-let closeClient: () => Promise<void>;
-let worker: FinanceLakeWorker;
-let running: Promise<void>;
+let stop: () => Promise<void>;
 const results = new Map<string, PipelineResult>();
 
 async function runDay(date: string): Promise<PipelineResult> {
@@ -80,18 +76,11 @@ beforeAll(async () => {
   quietTemporal();
   space = e2eSpace('pipeline', { FINANCELAKE_KAFKA: '0' });
   await generate({ landing: space.config.landing, days: DATES.length, startDate: START, ...GEN });
-  worker = await createWorker({ config: space.config, ...realWorkerParts(space.config) });
-  running = worker.run();
-  ({ client, close: closeClient } = await temporalClient(space.config));
-  const datasets = ['customers', 'fx_rates', 'transactions', 'market_ticks', 'daily_ohlcv', 'technical_indicators', 'risk_metrics', 'daily_transaction_summary', 'customer_daily_activity'];
-  const days = [...DATES, FAIL_DATE];
-  await terminateOpen(client, days.flatMap((d) => [dailyWorkflowId(d), ...datasets.map((ds) => partitionWorkflowId(ds, d))]));
+  ({ client, stop } = await inProcessWorker(space, [...DATES, FAIL_DATE]));
 }, 240_000);
 
 afterAll(async () => {
-  await closeClient?.();
-  worker?.worker.shutdown();
-  await running;
+  await stop?.();
   space?.cleanup();
 });
 
