@@ -6,7 +6,6 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
 import { DeltaTable, Engine, openStore, type EngineOptions, type ObjectStore } from '../../lakehouse';
 
 export const ROOT = path.resolve(__dirname, '../..');
@@ -19,24 +18,6 @@ export async function testEngine(opts: EngineOptions = {}): Promise<Engine> {
 }
 
 /** A new empty local directory, removed by cleanupDirs(). */
-/** One engine for a test file, opened before its tests and closed (with the temp folders) after them. */
-export function useTestEngine(opts: EngineOptions = {}): { readonly engine: Engine } {
-  let engine: Engine | undefined;
-  beforeAll(async () => {
-    engine = await testEngine(opts);
-  });
-  afterAll(async () => {
-    await engine?.close();
-    await cleanupDirs();
-  });
-  return {
-    get engine(): Engine {
-      if (!engine) throw new Error('useTestEngine: the engine opens in beforeAll');
-      return engine;
-    },
-  };
-}
-
 export async function tempDir(prefix = 'lakehouse-'): Promise<string> {
   const d = await fs.mkdtemp(path.join(os.tmpdir(), prefix));
   dirs.push(d);

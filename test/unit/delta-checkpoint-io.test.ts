@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { DuckDBCheckpointIO, type Action, type AddFile } from '../../lakehouse';
 import { CHECKPOINT_COLUMNS, structMembers } from '../../lakehouse/engine/checkpoint-io';
-import { localTableStore, useTestEngine } from '../helpers/lakehouse';
+import { localTableStore } from '../helpers/lakehouse';
+import { useTestEngine } from '../helpers/engine';
 
 const lake = useTestEngine();
 

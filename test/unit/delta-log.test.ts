@@ -20,7 +20,8 @@ import {
   type ObjectStore,
 } from '../../lakehouse';
 import type { ListOptions } from '../../lakehouse/storage';
-import { localTableStore, useTestEngine } from '../helpers/lakehouse';
+import { localTableStore } from '../helpers/lakehouse';
+import { useTestEngine } from '../helpers/engine';
 
 const lake = useTestEngine();
 

@@ -14,7 +14,8 @@ import {
   Warehouse,
   type TableDefinition,
 } from '../../lakehouse';
-import { localTableStore, tempDir, useTestEngine } from '../helpers/lakehouse';
+import { localTableStore, tempDir } from '../helpers/lakehouse';
+import { useTestEngine } from '../helpers/engine';
 
 const lake = useTestEngine();
 

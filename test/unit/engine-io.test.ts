@@ -6,7 +6,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileCache, openStore } from '../../lakehouse';
 import { fileStats } from '../../lakehouse/engine/write';
-import { tempDir, useTestEngine } from '../helpers/lakehouse';
+import { tempDir } from '../helpers/lakehouse';
+import { useTestEngine } from '../helpers/engine';
 
 const lake = useTestEngine();
 
