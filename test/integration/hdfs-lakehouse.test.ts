@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeltaTable, LAST_CHECKPOINT_KEY, openStore, readLog, type Engine, type ObjectStore } from '../../lakehouse';
 import { cleanupDirs, createConcurrentTable, runLakehouseWriter, tempDir, testEngine } from '../helpers/lakehouse';
 import { startPrivateHdfs, type PrivateHdfs } from '../helpers/private-hdfs';
+import { expectReplaceWhereRace } from '../helpers/races';
 import { disposeStores, freshLocation } from '../helpers/stores';
 
 let engine: Engine;
@@ -83,22 +84,7 @@ describe('concurrent writer processes on HDFS', () => {
 
   it('overlapping replaceWhere writer processes: one winner per round, the others get a conflict', { timeout: 120_000 }, async () => {
     const { url, table } = await newTable('replace', 'private');
-    await table.write(`SELECT 0::BIGINT AS id, DATE '2024-01-01' AS date, 0 AS writer`);
-    const base = await table.version();
-    const WRITERS = 3;
-    const ROUNDS = 3;
-    const results = (await Promise.all(Array.from({ length: WRITERS }, (_, w) => runWriter(['replace', url, String(w + 1), String(ROUNDS), String(base)])))).flat();
-    for (let r = 0; r < ROUNDS; r++) {
-      const round = results.filter((x) => x.i === r);
-      expect(round).toHaveLength(WRITERS);
-      const winners = round.filter((x) => x.version !== undefined);
-      expect(winners).toHaveLength(1);
-      expect(winners[0].version).toBe(base + r + 1);
-      for (const l of round.filter((x) => x.conflict)) expect(l.winningVersion).toBe(base + r + 1);
-    }
-    expect(await table.version()).toBe(base + ROUNDS);
-    const last = results.find((x) => x.i === ROUNDS - 1 && x.version !== undefined)!;
-    expect(await table.query('SELECT id, writer FROM {{table}}')).toEqual([{ id: last.writer * 1000 + ROUNDS - 1, writer: last.writer }]);
+    await expectReplaceWhereRace(table, url, runWriter, 3, 3);
   });
 });
 

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeltaTable, openStore, readLog, type Engine, type ObjectStore } from '../../lakehouse';
 import { createConcurrentTable, runLakehouseWriter, testEngine } from '../helpers/lakehouse';
+import { expectReplaceWhereRace } from '../helpers/races';
 import { disposeStores, freshLocation, s3Options } from '../helpers/stores';
 
 const runWriter = (args: string[]) => runLakehouseWriter(args, { timeoutMs: 180_000, env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' } });
@@ -51,25 +52,6 @@ describe('concurrent writer processes on MinIO', () => {
 
   it('overlapping replaceWhere writers: exactly one winner per round, conflict errors for the others', async () => {
     const { url, table } = await newTable('replace');
-    await table.write(`SELECT 0::BIGINT AS id, DATE '2024-01-01' AS date, 0 AS writer`);
-    const base = await table.version();
-    const WRITERS = 4;
-    const ROUNDS = 5;
-    const results = (await Promise.all(Array.from({ length: WRITERS }, (_, w) => runWriter(['replace', url, String(w + 1), String(ROUNDS), String(base)])))).flat();
-    for (let r = 0; r < ROUNDS; r++) {
-      const round = results.filter((x) => x.i === r);
-      expect(round).toHaveLength(WRITERS);
-      const winners = round.filter((x) => x.version !== undefined);
-      expect(winners).toHaveLength(1);
-      expect(winners[0].version).toBe(base + r + 1);
-      for (const l of round.filter((x) => x.conflict)) {
-        expect(l.conflict).toMatch(/concurrent modification: version \d+ conflicts/);
-        expect(l.winningVersion).toBe(base + r + 1);
-      }
-    }
-    expect(await table.version()).toBe(base + ROUNDS);
-    // The partition holds exactly the last winner's row.
-    const last = results.find((x) => x.i === ROUNDS - 1 && x.version !== undefined)!;
-    expect(await table.query('SELECT id, writer FROM {{table}}')).toEqual([{ id: last.writer * 1000 + ROUNDS - 1, writer: last.writer }]);
+    await expectReplaceWhereRace(table, url, runWriter, 4, 5);
   });
 });
