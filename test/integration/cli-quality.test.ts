@@ -7,8 +7,8 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../cli/main';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli';
 import { validateWorkerStart } from '../../activities/validate';
 import { dataset, datasets, generate, generateData, type DatasetDeclaration } from '../../pipeline';
 import { METRICS_TABLE, TOTALS_EXPECTATION } from '../../quality';
@@ -25,18 +25,7 @@ let missing: string;
 let missingCount: number;
 const savedEnv: Partial<Record<(typeof ENV_KEYS)[number], string>> = {};
 
-/** Runs the CLI in this process, returning exit code and what it printed (commands print with console.log). */
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const log = vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void (out += a.join(' ') + '\n'));
-  try {
-    const code = await main(argv, { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n') });
-    return { code, out, err };
-  } finally {
-    log.mockRestore();
-  }
-}
+const cli = (argv: string[]) => runCli(argv, { console: true });
 
 async function count(table: string, where: string): Promise<number> {
   const t = await env.warehouse.table(table);

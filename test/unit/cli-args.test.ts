@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { main } from '../../cli/main';
+import { runCli } from '../helpers/cli';
 import { cronFor } from '../../cli/commands/schedule';
 import { referencedTables, rewrite } from '../../cli/commands/query';
 
-async function cli(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, { out: (s) => out.push(s), err: (s) => err.push(s) });
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const cli = (...argv: string[]) => runCli(argv);
 
 describe('financelake CLI argument errors (exit 2, message naming the problem)', () => {
   it('no command prints help and exits 2; help exits 0', async () => {

@@ -1,14 +1,9 @@
 /** `quality` and `quarantine` refuse wrong usage with exit code 2 before opening any table. */
 import { describe, expect, it } from 'vitest';
-import { main } from '../../cli/main';
+import { runCli } from '../helpers/cli';
 import { openInBrowser, reportLines } from '../../cli/commands/quality';
 
-async function run(argv: string[]): Promise<{ code: number; err: string; out: string }> {
-  let err = '';
-  let out = '';
-  const code = await main(argv, { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n') });
-  return { code, err, out };
-}
+const run = (argv: string[]) => runCli(argv);
 
 describe('financelake quality | quarantine usage', () => {
   it('names the sub-commands when one is missing or unknown', async () => {

@@ -1,13 +1,8 @@
 /** The maintenance and backup commands refuse wrong usage with exit code 2 and a message saying what to type. */
 import { describe, expect, it } from 'vitest';
-import { main } from '../../cli/main';
+import { runCli } from '../helpers/cli';
 
-async function run(argv: string[]): Promise<{ code: number; err: string; out: string }> {
-  let err = '';
-  let out = '';
-  const code = await main(argv, { out: (s) => (out += s + '\n'), err: (s) => (err += s + '\n') });
-  return { code, err, out };
-}
+const run = (argv: string[]) => runCli(argv);
 
 describe('financelake table | backup | dr-drill usage', () => {
   it('names the sub-commands when one is missing or unknown', async () => {
