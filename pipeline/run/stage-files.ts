@@ -50,13 +50,6 @@ export function emitWithDate(emit: EmitStaged, decl: DatasetDeclaration, inner: 
   return emit(`SELECT *, ${businessDateSql(decl, ingestDate)} AS _date FROM (${inner})`);
 }
 
-/** An EmitStaged that inserts into a stage table (createStage with `withDate`). */
-export function insertInto(conn: DuckDBConnection, stage: string): EmitStaged {
-  return async (select) => {
-    await conn.run(`INSERT INTO ${ident(stage)} ${select}`);
-  };
-}
-
 const LINES = 't_bronze_lines';
 const RECORDS = 't_bronze_records';
 const REJECTS = 't_bronze_rejects';

@@ -18,7 +18,7 @@ export interface StageMeta {
 
 const META_COLUMNS = ['_raw VARCHAR', '_parse_error VARCHAR', '_source VARCHAR', '_line BIGINT', '_format VARCHAR', '_file_date VARCHAR'];
 
-/** `withDate`: the stage carries each row's business date `_date`, computed once when staged (files). */
+/** `withDate`: the stage also holds the business date `_date`, as staged file rows carry it (stage-files.ts). */
 export async function createStage(conn: DuckDBConnection, name: string, decl: DatasetDeclaration, opts: { withDate?: boolean } = {}): Promise<void> {
   const cols = (decl.sourceFields ?? []).map((f) => `${ident(f.name)} VARCHAR`).concat(META_COLUMNS, opts.withDate ? ['_date DATE'] : []);
   await conn.run(`CREATE OR REPLACE TEMP TABLE ${ident(name)} (${cols.join(', ')})`);
@@ -80,12 +80,6 @@ export async function stagedDates(conn: DuckDBConnection, stage: string, decl: D
   const r = await conn.runAndReadAll(
     `SELECT CAST(${businessDateSql(decl, ingestedAt.toISOString().slice(0, 10))} AS VARCHAR) AS d, count(*) AS n FROM ${ident(stage)} GROUP BY d ORDER BY d`,
   );
-  return Object.fromEntries(r.getRowObjectsJS().map((row) => [String(row.d), Number(row.n)]));
-}
-
-/** Rows per staged `_date` (a stage created `withDate`): a narrow pass, nothing re-parsed. */
-export async function stagedDateCounts(conn: DuckDBConnection, stage: string): Promise<Record<string, number>> {
-  const r = await conn.runAndReadAll(`SELECT CAST(_date AS VARCHAR) AS d, count(*) AS n FROM ${ident(stage)} GROUP BY d ORDER BY d`);
   return Object.fromEntries(r.getRowObjectsJS().map((row) => [String(row.d), Number(row.n)]));
 }
 

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../lakehouse';
 import { parseCsv, parseJsonLines } from '../../pipeline/run/raw-records';
 import { createStage } from '../../pipeline/run/stage';
-import { insertInto, stageTextFile } from '../../pipeline/run/stage-files';
+import { stageTextFile } from '../../pipeline/run/stage-files';
 import type { DatasetDeclaration } from '../../pipeline/types';
 import { newConnection, rowsOf } from './quality-batch';
 
@@ -35,7 +35,9 @@ afterAll(async () => {
 /** What the stage holds for a file, as RawRecord-like rows in line order. */
 async function staged(path: string, key: string, format: 'csv' | 'jsonl') {
   await createStage(conn, 'st', decl, { withDate: true });
-  await stageTextFile(conn, decl, format, { local: path, key, fileDate: '2024-01-02', ingestDate: '2024-01-05' }, insertInto(conn, 'st'));
+  await stageTextFile(conn, decl, format, { local: path, key, fileDate: '2024-01-02', ingestDate: '2024-01-05' }, async (select) => {
+    await conn.run(`INSERT INTO st ${select}`);
+  });
   const rows = await rowsOf(conn, `SELECT * FROM st ORDER BY _line`);
   return rows.map((r) => ({
     line: Number(r._line),
