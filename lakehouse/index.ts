@@ -40,3 +40,4 @@ export { DuckDBCheckpointIO } from './engine/checkpoint-io';
 export { writeFiles, ZSTD_LEVEL, type WriteFilesOptions, type WrittenFiles } from './engine/write';
 export { scanSql, filePath } from './engine/scan';
 export { FileCache } from './engine/cache';
+export { mapLimit } from './backup/pool';

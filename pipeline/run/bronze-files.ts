@@ -5,7 +5,7 @@
  * read lands as a raw row with a parse error; nothing here throws on bad input.
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
-import { DeltaError, StorageError, type CommitResult, type DeltaTable, type ObjectInfo, type ObjectStore } from '../../lakehouse';
+import { DeltaError, mapLimit, StorageError, type CommitResult, type DeltaTable, type ObjectInfo, type ObjectStore } from '../../lakehouse';
 import type { DatasetDeclaration, FileFormat, FilesSource, TaskContext, TaskInput } from '../types';
 import { ident, literal } from './sql';
 import { addCounts, bronzeSelect, dateInPath } from './stage';
@@ -57,19 +57,21 @@ export async function ingestFiles(
   // parts of a file's read (line numbering, one output file) run on one thread, so two files fill
   // two cores. Each file is its own blind append with its own txn, so the commits never conflict.
   const width = Math.max(1, Math.min(pending.length, ctx.engine.options.threads ?? 2));
-  const outcomes: FileOutcome[] = new Array(pending.length);
-  let next = 0;
-  let started = 0;
-  const lane = async (c: DuckDBConnection): Promise<void> => {
-    for (let n = next++; n < pending.length; n = next++) {
-      ctx.heartbeat({ taskId: input.taskId, file: pending[n]!.info.key, done: started++, of: pending.length });
-      outcomes[n] = await ingestOne(ctx, input, decl, table, store, c, pending[n]!);
-    }
-  };
   const extra = await Promise.all(Array.from({ length: width - 1 }, () => ctx.engine.connect()));
+  let outcomes: FileOutcome[];
   try {
     for (const c of extra) await c.run("SET TimeZone = 'UTC'");
-    await Promise.all([conn, ...extra].map(lane));
+    // never more files in flight than connections, so one is always free
+    const free = [conn, ...extra];
+    outcomes = await mapLimit(pending, width, async (file, n) => {
+      const c = free.pop()!;
+      try {
+        ctx.heartbeat({ taskId: input.taskId, file: file.info.key, done: n, of: pending.length });
+        return await ingestOne(ctx, input, decl, table, store, c, file);
+      } finally {
+        free.push(c);
+      }
+    });
   } finally {
     for (const c of extra) c.closeSync();
   }
