@@ -137,7 +137,8 @@ export function buildDag(declarations: readonly DagDeclaration[]): Dag {
 /**
  * Partitions (one dataset, one date) run as units, so the datasets must be acyclic too:
  * A's silver reading B's silver while B's silver reads A's bronze is acyclic per task but
- * would leave both partitions waiting for each other.
+ * would leave both partitions waiting for each other (a partition's tasks are decided when
+ * it finishes). `nextPartition`'s no-deadlock argument rests on this order.
  */
 function checkPartitionOrder(dag: Dag): void {
   const plans = partitions(dag);
@@ -299,15 +300,42 @@ export function partitions(dag: Dag): PartitionPlan[] {
   return [...out.values()];
 }
 
+/** Where a partition may start now, and which outside deps it must still be told about. */
+export interface PartitionStart {
+  plan: PartitionPlan;
+  /** Its tasks to run, in order: the pending ones (tasks skipped by a failure upstream are left out). */
+  tasks: string[];
+  /** Outside deps of those tasks not decided yet: the partition waits for each before the task needing it. */
+  awaiting: string[];
+}
+
 /**
- * A partition may start once every task of other datasets it depends on is decided
- * (succeeded, failed or skipped) and at least one of its own tasks can still run.
- * Tasks made unrunnable by a failure upstream are skipped by `propagateSkips` first.
+ * The next partition to start, or undefined. A partition may start as soon as its first
+ * task that can still run has every outside dep decided (so `bronze.transactions` need not
+ * wait for `silver.customers`); its later tasks wait inside it for their own outside deps.
+ * Run `propagateSkips` first: then a decided outside dep of a pending task has succeeded.
+ *
+ * A partition that would wait (some outside dep undecided) starts only when every partition
+ * owning such a dep has started: it then holds a slot of maxParallel while waiting only for
+ * partitions that already hold theirs, so it can never keep what it waits for from starting.
+ * Induction over the dataset order (acyclic, `checkPartitionOrder`) gives progress: the
+ * earliest started, unfinished partition waits for nothing, so it finishes and frees its slot.
+ * Partitions that can run to the end without waiting come first, as they use a slot fully.
  */
-export function startablePartitions(dag: Dag, plans: PartitionPlan[], states: Readonly<Record<string, TaskState>>, started: ReadonlySet<string>): PartitionPlan[] {
-  return plans.filter(
-    (p) => !started.has(p.dataset) && p.externalDeps.every((d) => isDone(states[d])) && p.tasks.some((t) => (states[t] ?? 'pending') === 'pending'),
-  );
+export function nextPartition(dag: Dag, plans: PartitionPlan[], states: Readonly<Record<string, TaskState>>, started: ReadonlySet<string>): PartitionStart | undefined {
+  const byId = new Map(dag.tasks.map((t) => [t.id, t]));
+  let early: PartitionStart | undefined;
+  for (const plan of plans) {
+    if (started.has(plan.dataset)) continue;
+    const tasks = plan.tasks.filter((id) => (states[id] ?? 'pending') === 'pending');
+    if (!tasks.length) continue;
+    const outside = (id: string) => byId.get(id)!.deps.filter((d) => byId.get(d)!.dataset !== plan.dataset);
+    if (!outside(tasks[0]!).every((d) => isDone(states[d]))) continue;
+    const awaiting = [...new Set(tasks.flatMap((id) => outside(id).filter((d) => !isDone(states[d]))))].sort();
+    if (!awaiting.length) return { plan, tasks, awaiting };
+    if (!early && awaiting.every((d) => started.has(byId.get(d)!.dataset))) early = { plan, tasks, awaiting };
+  }
+  return early;
 }
 
 /** `financelake dag`: one line per task with what it waits for, in execution order. */

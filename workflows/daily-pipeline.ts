@@ -1,7 +1,8 @@
 /**
  * dailyPipeline: runs the DAG for one date. Each (dataset, date) partition is a child
- * workflow (financelake/<dataset>/<date>); partitions whose upstream tasks are decided run
- * in parallel up to `maxParallel`; a failed task skips what depends on it while unrelated
+ * workflow (financelake/<dataset>/<date>), started once its first task can run (its later tasks
+ * wait inside it for their outside deps, told by the `upstream` signal); partitions run in
+ * parallel up to `maxParallel`; a failed task skips what depends on it while unrelated
  * branches go on. The DAG comes from the planDag activity, so it is recorded in history.
  *
  * Started from the Temporal UI with input {"date":"2024-01-02"}, or by the daily Schedule
@@ -10,6 +11,7 @@
 import {
   ParentClosePolicy,
   condition,
+  type ChildWorkflowHandle,
   proxyActivities,
   setHandler,
   startChild,
@@ -19,12 +21,12 @@ import {
 } from '@temporalio/workflow';
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
 import type { FinanceLakeActivities, TaskSummary } from '../activities/types';
-import { LAYERS, isDone, partitions, propagateSkips, selectDag, startablePartitions, type Dag, type DagTask, type TaskState } from '../pipeline/dag';
+import { LAYERS, isDone, nextPartition, partitions, propagateSkips, selectDag, type Dag, type DagTask, type PartitionStart, type TaskState } from '../pipeline/dag';
 import { assertDate, dayBefore } from './dates';
 import { NON_RETRYABLE_TYPES, invalidInput, rootMessage } from './failures';
 import { partitionWorkflowId } from './ids';
 import { emptySummary, partitionPipeline } from './partition';
-import { progressQuery, taskStateSignal, type PipelineResult, type Progress } from './progress';
+import { progressQuery, taskStateSignal, upstreamSignal, type PipelineResult, type Progress } from './progress';
 import { DATASET, PARTITION_DATE, STATUS } from './search-attributes';
 
 export interface DailyPipelineInput {
@@ -114,6 +116,9 @@ export async function dailyPipeline(input: DailyPipelineInput = {}): Promise<Pip
   const summaries = new Map<string, TaskSummary>();
   const plans = partitions(dag);
   const started = new Set<string>();
+  // Running partitions started before all their outside deps were decided: what each still
+  // has to be told, and its handle once startChild resolved (a signal needs a started child).
+  const waiting = new Set<{ untold: string[]; handle?: ChildWorkflowHandle<typeof partitionPipeline> }>();
   let running = 0;
   let changed = false;
 
@@ -132,19 +137,43 @@ export async function dailyPipeline(input: DailyPipelineInput = {}): Promise<Pip
         finish(emptySummary(t, 'skipped', `upstream failed: ${cause}`));
       }
     }
-    for (const p of startablePartitions(dag, plans, states, started)) {
-      if (running >= maxParallel) break;
-      started.add(p.dataset);
-      const tasks: DagTask[] = p.tasks.filter((id) => states[id] === 'pending').map((id) => byId.get(id)!);
+    for (const w of waiting) {
+      const now = w.handle ? w.untold.filter((d) => isDone(states[d])) : [];
+      if (!now.length) continue;
+      w.untold = w.untold.filter((d) => !now.includes(d));
+      // Fails only if the partition has already finished (nothing left to tell it).
+      w.handle!.signal(upstreamSignal, Object.fromEntries(now.map((d) => [d, states[d]!]))).catch(() => undefined);
+    }
+    let next: PartitionStart | undefined;
+    while (running < maxParallel && (next = nextPartition(dag, plans, states, started))) {
+      const { plan, awaiting } = next;
+      const tasks: DagTask[] = next.tasks.map((id) => byId.get(id)!);
+      started.add(plan.dataset);
       for (const t of tasks) states[t.id] = 'running';
       running++;
-      const workflowId = partitionWorkflowId(p.dataset, date);
-      childIds[p.dataset] = workflowId;
-      runPartition(workflowId, { dataset: p.dataset, date, runId: info.runId, tasks })
+      const workflowId = partitionWorkflowId(plan.dataset, date);
+      childIds[plan.dataset] = workflowId;
+      const w: { untold: string[]; handle?: ChildWorkflowHandle<typeof partitionPipeline> } = { untold: awaiting };
+      if (awaiting.length) waiting.add(w);
+      startChild(partitionPipeline, {
+        workflowId,
+        args: [{ dataset: plan.dataset, date, runId: info.runId, tasks, ...(awaiting.length ? { awaiting } : {}) }],
+        parentClosePolicy: ParentClosePolicy.TERMINATE,
+        typedSearchAttributes: [
+          { key: DATASET, value: plan.dataset },
+          { key: PARTITION_DATE, value: date },
+        ],
+      })
+        .then((child) => {
+          w.handle = child;
+          changed = true; // deps decided while it was starting are told now
+          return child.result();
+        })
         .then((res) => res.tasks.forEach(finish))
         .catch((e) => tasks.forEach((t) => finish(emptySummary(t, 'failed', `partition ${workflowId}: ${rootMessage(e)}`))))
         .finally(() => {
           running--;
+          waiting.delete(w);
           changed = true;
         });
     }
@@ -185,17 +214,4 @@ export async function dailyPipeline(input: DailyPipelineInput = {}): Promise<Pip
   }
   upsertSearchAttributes([{ key: STATUS, value: status }]);
   return result;
-}
-
-async function runPartition(workflowId: string, input: Parameters<typeof partitionPipeline>[0]) {
-  const child = await startChild(partitionPipeline, {
-    workflowId,
-    args: [input],
-    parentClosePolicy: ParentClosePolicy.TERMINATE,
-    typedSearchAttributes: [
-      { key: DATASET, value: input.dataset },
-      { key: PARTITION_DATE, value: input.date },
-    ],
-  });
-  return child.result();
 }

@@ -2,13 +2,15 @@
  * One (dataset, date) partition: that dataset's tasks for the date, in order (bronze then
  * silver, or the one gold task), each as a `runTask` activity with the task's own retry
  * policy and timeout. A failed task skips the tasks after it that depend on it.
- * Runs as a child of dailyPipeline with id financelake/<dataset>/<date>.
+ * Runs as a child of dailyPipeline with id financelake/<dataset>/<date>. The parent may start
+ * it before every outside dep is decided (`awaiting`): each task then waits for the parent's
+ * `upstream` signal on its own outside deps, and is skipped if one failed or was skipped.
  */
-import { getExternalWorkflowHandle, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { condition, getExternalWorkflowHandle, proxyActivities, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FinanceLakeActivities, RunTaskResult, TaskSummary } from '../activities/types';
-import type { DagTask, TaskState } from '../pipeline/dag';
+import { isDone, type DagTask, type TaskState } from '../pipeline/dag';
 import { NON_RETRYABLE_TYPES, rootMessage } from './failures';
-import { progressQuery, taskStateSignal, type PartitionResult, type Progress } from './progress';
+import { progressQuery, taskStateSignal, upstreamSignal, type PartitionResult, type Progress } from './progress';
 import { DATASET, LAYER, PARTITION_DATE, STATUS } from './search-attributes';
 
 export interface PartitionInput {
@@ -16,8 +18,13 @@ export interface PartitionInput {
   date: string;
   /** The parent's run id: tags what this run writes (quarantine, metrics). */
   runId: string;
-  /** Tasks to run, in order. Deps on tasks outside this list were decided (succeeded) before the start. */
+  /** Tasks to run, in order. Deps on tasks outside this list succeeded before the start, except `awaiting`. */
   tasks: DagTask[];
+  /**
+   * Outside deps still undecided at the start: their states arrive by the `upstream` signal.
+   * Absent or empty (a partition started on its own, e.g. from the UI): nothing to wait for.
+   */
+  awaiting?: string[];
 }
 
 function activitiesFor(t: DagTask) {
@@ -60,6 +67,13 @@ export function emptySummary(t: DagTask, state: TaskState, error?: string, durat
 export async function partitionPipeline(input: PartitionInput): Promise<PartitionResult> {
   const { dataset, date, runId, tasks } = input;
   const states: Record<string, TaskState> = Object.fromEntries(tasks.map((t) => [t.id, 'pending' as TaskState]));
+  // Outside deps not yet decided; the rest of `states` also holds their states once told.
+  const awaiting = new Set(input.awaiting ?? []);
+  setHandler(upstreamSignal, (decided) => {
+    for (const [id, state] of Object.entries(decided)) {
+      if (isDone(state) && awaiting.delete(id)) states[id] = state;
+    }
+  });
   const errors: Record<string, string> = {};
   let status: Progress['status'] = 'running';
   setHandler(progressQuery, () => ({
@@ -86,6 +100,7 @@ export async function partitionPipeline(input: PartitionInput): Promise<Partitio
 
   const out: TaskSummary[] = [];
   for (const t of tasks) {
+    if (t.deps.some((d) => awaiting.has(d))) await condition(() => !t.deps.some((d) => awaiting.has(d)));
     const blocked = t.deps.find((d) => states[d] === 'failed' || states[d] === 'skipped');
     if (blocked) {
       tell(t.id, 'skipped');

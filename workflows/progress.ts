@@ -44,3 +44,9 @@ export const progressQuery = defineQuery<Progress>('progress');
 
 /** A partition tells its parent each task's state as it changes, so the parent's progress is per task. */
 export const taskStateSignal = defineSignal<[{ taskId: string; state: TaskState; error?: string }]>('taskState');
+
+/**
+ * The parent tells a partition it started early (`awaiting`) the states of those outside deps
+ * as they are decided (succeeded, failed, skipped): task id -> state. Repeats are harmless.
+ */
+export const upstreamSignal = defineSignal<[Record<string, TaskState>]>('upstream');

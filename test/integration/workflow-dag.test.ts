@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { dailyPipeline, replayFailed, backfill, progressQuery, type Progress } from '../../workflows';
+import { dailyPipeline, partitionPipeline, replayFailed, backfill, progressQuery, type Progress } from '../../workflows';
+import { upstreamSignal } from '../../workflows/progress';
 import { dayBefore } from '../../workflows/dates';
 import { DATASET, PARTITION_DATE, STATUS } from '../../workflows/search-attributes';
 import { FAKE_DECLARATIONS } from '../unit/dag-fixtures';
@@ -27,6 +28,36 @@ afterAll(async () => {
   await stopWorker?.();
   await env?.teardown();
 });
+
+/** Records `start <task>` / `end <task>` for the date's activities; a gated task ends only when its gate opens. */
+function trace(date: string, gates: Record<string, Promise<void>> = {}, delayMs = 0) {
+  const events: string[] = [];
+  let active = 0;
+  let maxActive = 0;
+  for (const t of fakes.dag.tasks) {
+    fakes.behaviours.set(t.id, async (input) => {
+      if (input.date !== date) return;
+      events.push(`start ${t.id}`);
+      maxActive = Math.max(maxActive, ++active);
+      await gates[t.id];
+      if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+      active--;
+      events.push(`end ${t.id}`);
+    });
+  }
+  return { events, maxActive: () => maxActive, at: (e: string) => events.indexOf(e) };
+}
+
+function gate(): { open: () => void; opened: Promise<void> } {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  return { open, opened };
+}
+
+async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (await ok()) return;
+  throw new Error(`timed out waiting for ${what}`);
+}
 
 const run = (date: string, extra: Record<string, unknown> = {}) =>
   env.client.workflow.execute(dailyPipeline, { taskQueue, workflowId: `test/daily/${date}/${Math.random()}`, args: [{ date, ...extra }] });
@@ -184,12 +215,128 @@ describe('dailyPipeline on a real Temporal dev server', () => {
     }
   });
 
+  it("starts a partition once its first task can run: bronze.transactions runs while silver.customers is undecided; silver.transactions waits for it", async () => {
+    const date = '2024-05-01';
+    const customers = gate();
+    const tr = trace(date, { 'silver.customers': customers.opened });
+    try {
+      const handle = await env.client.workflow.start(dailyPipeline, {
+        taskQueue,
+        workflowId: `test/early/${Math.random()}`,
+        args: [{ date, datasets: ['customers', 'fx_rates', 'transactions', 'daily_transaction_summary'] }],
+      });
+      await until('bronze.transactions to end and silver.customers to start', () => tr.at('end bronze.transactions') >= 0 && tr.at('start silver.customers') >= 0);
+      // bronze.transactions ran to its end while an outside dep of the partition's later task is still running
+      expect(tr.at('end silver.customers')).toBe(-1);
+      const child = env.client.workflow.getHandle('financelake/transactions/2024-05-01');
+      await until('the partition to report its bronze', async () => (await child.query(progressQuery)).tasks[0]!.state === 'succeeded');
+      const cp = await child.query(progressQuery);
+      expect(cp.status).toBe('running');
+      expect(cp.tasks.map((t) => [t.taskId, t.state])).toEqual([
+        ['bronze.transactions', 'succeeded'],
+        ['silver.transactions', 'pending'], // waiting for silver.customers inside the partition
+      ]);
+      expect(tr.at('start silver.transactions')).toBe(-1);
+      customers.open();
+      const res = await handle.result();
+      expect(res.status).toBe('succeeded');
+      // silver.transactions started only after both of its outside deps ended
+      expect(tr.at('start silver.transactions')).toBeGreaterThan(tr.at('end silver.customers'));
+      expect(tr.at('start silver.transactions')).toBeGreaterThan(tr.at('end silver.fx_rates'));
+      expect(tr.at('start gold.daily_transaction_summary')).toBeGreaterThan(tr.at('end silver.transactions'));
+      const history = await child.fetchHistory();
+      expect(history.events!.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'upstream')).toBe(true);
+    } finally {
+      customers.open();
+      fakes.behaviours.clear();
+    }
+  });
+
+  it('maxParallel 1: one partition at a time, and the whole DAG completes', async () => {
+    const date = '2024-05-02';
+    const tr = trace(date, {}, 20);
+    try {
+      const res = await run(date, { maxParallel: 1 });
+      expect(res.status).toBe('succeeded');
+      expect(res.tasks).toHaveLength(13);
+      expect(tr.maxActive()).toBe(1);
+      // each partition's tasks ran back to back
+      const datasets = tr.events.filter((e) => e.startsWith('start ')).map((e) => e.split('.')[1]);
+      expect(datasets.filter((d, i) => d !== datasets[i - 1])).toHaveLength(new Set(datasets).size);
+    } finally {
+      fakes.behaviours.clear();
+    }
+  });
+
+  it('a partition that would wait never takes the slot of the partition it waits for (maxParallel 1), and starts early when a slot is free (2)', async () => {
+    // bronze.a sorts first, but silver.a reads silver.z: starting partition a first at maxParallel 1 would deadlock
+    const own = fakes.dag;
+    fakes.dag = testDag([
+      { name: 'a', layer: 'silver', source: { kind: 'files' }, reads: ['silver.z'] },
+      { name: 'z', layer: 'silver', source: { kind: 'files' } },
+    ]);
+    try {
+      let tr = trace('2024-05-03', {}, 20);
+      const one = await run('2024-05-03', { maxParallel: 1 });
+      expect(one.status).toBe('succeeded');
+      expect(tr.events).toEqual(['start bronze.z', 'end bronze.z', 'start silver.z', 'end silver.z', 'start bronze.a', 'end bronze.a', 'start silver.a', 'end silver.a']);
+
+      const z = gate();
+      tr = trace('2024-05-04', { 'silver.z': z.opened });
+      const handle = await env.client.workflow.start(dailyPipeline, { taskQueue, workflowId: `test/early-az/${Math.random()}`, args: [{ date: '2024-05-04', maxParallel: 2 }] });
+      await until('bronze.a to end', () => tr.at('end bronze.a') >= 0);
+      expect(tr.at('end silver.z')).toBe(-1);
+      z.open();
+      const two = await handle.result();
+      expect(two.status).toBe('succeeded');
+      expect(tr.at('start silver.a')).toBeGreaterThan(tr.at('end silver.z'));
+    } finally {
+      fakes.dag = own;
+      fakes.behaviours.clear();
+    }
+  });
+
+  it('a partition started on its own (as from the UI) runs at once; with `awaiting` it waits for the upstream signal, then skips on a failed dep', async () => {
+    const byId = new Map(fakes.dag.tasks.map((t) => [t.id, t]));
+    const tasks = [byId.get('bronze.transactions')!, byId.get('silver.transactions')!];
+    const alone = await env.client.workflow.execute(partitionPipeline, {
+      taskQueue,
+      workflowId: `test/partition-alone/${Math.random()}`,
+      args: [{ dataset: 'transactions', date: '2024-05-05', runId: 'manual', tasks }],
+    });
+    expect(alone.tasks.map((t) => t.state)).toEqual(['succeeded', 'succeeded']);
+
+    const h = await env.client.workflow.start(partitionPipeline, {
+      taskQueue,
+      workflowId: `test/partition-awaiting/${Math.random()}`,
+      args: [{ dataset: 'transactions', date: '2024-05-06', runId: 'manual', tasks, awaiting: ['silver.customers', 'silver.fx_rates'] }],
+    });
+    await until('bronze.transactions to run', async () => (await h.query(progressQuery)).tasks[0]!.state === 'succeeded');
+    await h.signal(upstreamSignal, { 'silver.fx_rates': 'succeeded' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await h.query(progressQuery)).tasks[1]!.state).toBe('pending'); // still waits for silver.customers
+    await h.signal(upstreamSignal, { 'silver.customers': 'failed' });
+    const res = await h.result();
+    expect(res.tasks.map((t) => [t.taskId, t.state])).toEqual([
+      ['bronze.transactions', 'succeeded'],
+      ['silver.transactions', 'skipped'],
+    ]);
+    expect(res.tasks[1]!.error).toBe('upstream failed: silver.customers');
+    expect(fakes.ranFor('2024-05-06')).toEqual(['bronze.transactions']);
+  });
+
   it('histories replay deterministically against the workflow code (parent and partition)', async () => {
     fakes.failWith('silver.fx_rates', 'SchemaMismatch');
     const handle = await env.client.workflow.start(dailyPipeline, { taskQueue, workflowId: `test/replay-determinism/${Math.random()}`, args: [{ date: '2024-04-01' }] });
     await handle.result();
     fakes.behaviours.delete('silver.fx_rates');
-    const histories = [await handle.fetchHistory(), await env.client.workflow.getHandle('financelake/fx_rates/2024-04-01').fetchHistory()];
+    const histories = [
+      await handle.fetchHistory(),
+      await env.client.workflow.getHandle('financelake/fx_rates/2024-04-01').fetchHistory(),
+      // started before silver.fx_rates failed: told by the upstream signal, skipped its silver
+      await env.client.workflow.getHandle('financelake/transactions/2024-04-01').fetchHistory(),
+    ];
+    expect(histories[2]!.events!.some((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'upstream')).toBe(true);
     for (const history of histories) {
       await Worker.runReplayHistory({ workflowBundle: await workflowBundle(), replayName: 'determinism' }, history);
     }
