@@ -24,7 +24,7 @@ import {
 import { QualityFailure, SchemaMismatch } from '../errors';
 import type { DatasetDeclaration, TaskContext, TaskInput } from '../types';
 import { registerRead } from './reads';
-import { addDays, dateLiteral, fillTemplate, ident, literal } from './sql';
+import { addDays, dateLiteral, fillTemplate, ident, literal, trimSql } from './sql';
 import { ensureTable } from './tables';
 
 export class InvariantViolation extends Error {
@@ -48,12 +48,15 @@ export interface SilverOutcome {
   details: Record<string, unknown>;
 }
 
-/** A JSON-text list literal of messages is built in SQL, so a field's raw value can be quoted in it. */
+/**
+ * A field's value before the cast: the declaration's standardisation, else the raw text (trimmed
+ * unless a string). Its `trim({{value}})` takes the cheap form of the same trim.
+ */
 function standardized(decl: DatasetDeclaration, f: Field): string {
   const tpl = decl.standardize?.[f.name];
   const raw = ident(f.name);
-  if (tpl) return `(${tpl.split('{{value}}').join(raw)})`;
-  return f.type === 'string' ? raw : `trim(${raw})`;
+  if (tpl) return `(${tpl.split('trim({{value}})').join(trimSql(raw)).split('{{value}}').join(raw)})`;
+  return f.type === 'string' ? raw : trimSql(raw);
 }
 
 function typingSql(decl: DatasetDeclaration, date: string, batch: string): string {
@@ -61,14 +64,15 @@ function typingSql(decl: DatasetDeclaration, date: string, batch: string): strin
   const cols: string[] = [];
   const errors: string[] = [];
   for (const f of decl.sourceFields ?? []) {
-    const v = standardized(decl, f);
-    const cast = f.type === 'string' ? v : `TRY_CAST(${v} AS ${duckdbType(f.type)})`;
+    const value = standardized(decl, f);
+    const cast = f.type === 'string' ? value : `TRY_CAST(${value} AS ${duckdbType(f.type)})`;
     // the partition column is D by construction of the batch (bronze _date)
     cols.push(`${f.name === dateCol ? dateLiteral(date) : cast} AS ${ident(f.name)}`);
     if (f.type !== 'string') {
+      // nested CASEs: DuckDB evaluates both sides of an AND on every row, a CASE branch only where it applies
       errors.push(
-        `CASE WHEN ${v} IS NOT NULL AND ${v} <> '' AND TRY_CAST(${v} AS ${duckdbType(f.type)}) IS NULL ` +
-          `THEN ${literal(`${f.name}: `)} || '''' || left(${ident(f.name)}, 80) || '''' || ${literal(` is not a valid ${f.type}`)} END`,
+        `CASE WHEN ${cast} IS NULL AND ${value} IS NOT NULL THEN CASE WHEN ${value} <> '' ` +
+          `THEN ${literal(`${f.name}: `)} || '''' || left(${ident(f.name)}, 80) || '''' || ${literal(` is not a valid ${f.type}`)} END END`,
       );
     }
   }

@@ -33,3 +33,12 @@ export function fillTemplate(sql: string, values: Record<string, string>, where:
 export function addDays(date: string, days: number): string {
   return new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
 }
+
+/**
+ * `trim(e)`, with DuckDB's trim run only where it could change the value: DuckDB trims Unicode
+ * space separators and costs about as much as a cast, while almost every value is ASCII starting
+ * above a space and not ending in one (then trim(e) = e).
+ */
+export function trimSql(e: string): string {
+  return `CASE WHEN ${e} >= '!' AND NOT ends_with(${e}, ' ') AND strlen(${e}) = length(${e}) THEN ${e} ELSE trim(${e}) END`;
+}

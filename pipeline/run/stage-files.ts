@@ -95,7 +95,13 @@ async function dropRejects(conn: DuckDBConnection): Promise<void> {
   await conn.run(`DROP TABLE IF EXISTS ${REJECT_SCANS}`);
 }
 
-const blank = (col: string) => `(${col} IS NULL OR trim(${col}) = '')`;
+/** Not empty after trimming; trim only runs on a value that starts at or below a space (few do: it is slow on long lines). */
+const notBlank = (col: string) => `(${col} IS NOT NULL AND (${col} >= '!' OR trim(${col}) <> ''))`;
+/**
+ * `cond AND expr` with `expr` evaluated only where `cond` holds: DuckDB evaluates both sides of
+ * AND for every row, and a regexp on every line of a file costs more than the rest of its read.
+ */
+const onlyWhere = (cond: string, expr: string) => `CASE WHEN ${cond} THEN ${expr} ELSE false END`;
 const errorText = (key: string, err: string) => `CASE WHEN ${err} IS NOT NULL THEN ${literal(key + ' line ')} || ln || ': ' || ${err} END`;
 
 function fieldCells(line: string): { cells: string[] } {
@@ -111,8 +117,10 @@ export async function stageCsv(conn: DuckDBConnection, decl: DatasetDeclaration,
   await readLines(conn, a.local);
   try {
     // Only a line with an odd number of quotes opens or closes a field running over lines; without one (the usual file), a line is a record.
-    const odd = await conn.runAndReadAll(`SELECT coalesce(bool_or(contains(l, '"') AND (length(l) - length(replace(l, '"', ''))) % 2 = 1), false) AS odd FROM ${LINES}`);
-    if (odd.getRowObjectsJS()[0]?.odd) {
+    // (A filter, not an aggregate: the quote count then runs only on lines holding a quote.)
+    const odd = await conn.runAndReadAll(`SELECT 1 FROM ${LINES} WHERE contains(l, '"') AND (length(l) - length(replace(l, '"', ''))) % 2 = 1 LIMIT 1`);
+    let records = `(SELECT ln, l, false AS unterminated, read_err FROM ${LINES})`;
+    if (odd.currentRowCount > 0) {
       // A record runs on while a quote is open: a line starts a record when the quotes before it are even.
       await conn.run(
         `CREATE OR REPLACE TEMP TABLE ${RECORDS} AS
@@ -123,10 +131,11 @@ export async function stageCsv(conn: DuckDBConnection, decl: DatasetDeclaration,
                 max(upto) % 2 = 1 AS unterminated, min(read_err) AS read_err
          FROM g GROUP BY rec`,
       );
-    } else {
-      await conn.run(`CREATE OR REPLACE TEMP TABLE ${RECORDS} AS SELECT ln, l, false AS unterminated, read_err FROM ${LINES}`);
+      records = RECORDS;
     }
-    const head = (await conn.runAndReadAll(`SELECT ln, l FROM ${RECORDS} WHERE NOT ${blank('l')} ORDER BY ln LIMIT 1`)).getRowObjectsJS()[0];
+    // the header is the first record that is not blank: looked for among the first lines, then everywhere
+    const headAt = async (where: string) => (await conn.runAndReadAll(`SELECT ln, l FROM ${records} WHERE ${where}${notBlank('l')} ORDER BY ln LIMIT 1`)).getRowObjectsJS()[0];
+    const head = (await headAt('ln <= 64 AND ')) ?? (await headAt(''));
     if (!head) return; // empty file: no records
     const header = fieldCells(String(head.l)).cells.map((h) => h.trim());
     const fields = (decl.sourceFields ?? []).map((f) => f.name);
@@ -144,11 +153,11 @@ export async function stageCsv(conn: DuckDBConnection, decl: DatasetDeclaration,
       `WITH r AS (
          SELECT ln, l, unterminated, read_err, contains(l, '"') AS hasq,
                 CASE WHEN contains(l, '"') THEN regexp_extract_all(l, ${literal(CSV_FIELD)}, 1) ELSE string_split(l, ',') END AS cells
-         FROM ${RECORDS} WHERE ln > ${Number(head.ln)} AND NOT ${blank('l')}
+         FROM ${records} WHERE ln > ${Number(head.ln)} AND ${notBlank('l')}
        ), e AS (
          SELECT *, CASE WHEN read_err IS NOT NULL THEN 'cannot read the line (' || read_err || ')'
                         WHEN unterminated THEN 'unterminated quoted field'
-                        WHEN hasq AND array_to_string(regexp_extract_all(l, ${literal(CSV_FIELD)}, 0), '') <> l THEN 'text after a closing quote'
+                        WHEN ${onlyWhere('hasq', `array_to_string(regexp_extract_all(l, ${literal(CSV_FIELD)}, 0), '') <> l`)} THEN 'text after a closing quote'
                         WHEN len(cells) <> ${header.length} THEN ${countError} END AS err,
                 ${header.map((_, k) => `cells[${k + 1}] AS __c${k + 1}`).join(', ')}
          FROM r
@@ -179,10 +188,10 @@ export async function stageJsonLines(conn: DuckDBConnection, decl: DatasetDeclar
       `WITH e AS (
          SELECT ln, l, CASE WHEN read_err IS NOT NULL THEN 'cannot read the line (' || read_err || ')'
                             WHEN NOT json_valid(l) THEN 'malformed JSON (not valid JSON text)'
-                            WHEN (contains(lower(l), 'nan') OR contains(lower(l), 'inf'))
-                                 AND regexp_matches(regexp_replace(l, ${literal(JSON_STRING)}, '', 'g'), '(?i)nan|inf') THEN 'malformed JSON (NaN or Infinity is not JSON)'
-                            WHEN json_type(l) <> 'OBJECT' THEN 'expected a JSON object, got ' || ${JSON_TYPE_NAME} END AS err
-         FROM ${LINES} WHERE NOT ${blank('l')}
+                            WHEN ${onlyWhere(`contains(lower(l), 'nan') OR contains(lower(l), 'inf')`, `regexp_matches(regexp_replace(l, ${literal(JSON_STRING)}, '', 'g'), '(?i)nan|inf')`)}
+                                 THEN 'malformed JSON (NaN or Infinity is not JSON)'
+                            WHEN ${onlyWhere("NOT starts_with(l, '{')", "json_type(l) <> 'OBJECT'")} THEN 'expected a JSON object, got ' || ${JSON_TYPE_NAME} END AS err
+         FROM ${LINES} WHERE ${notBlank('l')}
        ), v AS (SELECT *, ${values} AS vals FROM e)
        SELECT ${[...fields.map((f, k) => `vals[${k + 1}] AS ${ident(f)}`), 'l AS _raw', `${errorText(a.key, 'err')} AS _parse_error`, `${literal(a.key + ':')} || ln AS _source`, 'ln AS _line', "'jsonl' AS _format", `${a.fileDate ? literal(a.fileDate) : 'NULL'}::VARCHAR AS _file_date`].join(', ')}
        FROM v`,

@@ -6,7 +6,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { DatasetDeclaration } from '../types';
 import type { RawRecord } from './raw-records';
-import { dateLiteral, ident, literal } from './sql';
+import { dateLiteral, ident, literal, trimSql } from './sql';
 
 export interface StageMeta {
   /** lineage for a record: 'transactions/2024-01-02/part-0.csv:17', 'market.ticks/0/1234' */
@@ -56,7 +56,7 @@ export function dateInPath(path: string): string | undefined {
  * date, else the ingest date. Silver selects its batch by this column.
  */
 export function businessDateSql(decl: DatasetDeclaration, ingestDate: string): string {
-  const fromField = decl.dateFrom ? `CAST(TRY_CAST(trim(${ident(decl.dateFrom)}) AS TIMESTAMPTZ) AS DATE)` : 'NULL::DATE';
+  const fromField = decl.dateFrom ? `CAST(TRY_CAST(${trimSql(ident(decl.dateFrom))} AS TIMESTAMPTZ) AS DATE)` : 'NULL::DATE';
   return `coalesce(${fromField}, TRY_CAST(_file_date AS DATE), ${dateLiteral(ingestDate)})`;
 }
 

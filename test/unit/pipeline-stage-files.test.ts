@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../lakehouse';
 import { parseCsv, parseJsonLines } from '../../pipeline/run/raw-records';
 import { createStage } from '../../pipeline/run/stage';
+import { literal, trimSql } from '../../pipeline/run/sql';
 import { stageTextFile } from '../../pipeline/run/stage-files';
 import type { DatasetDeclaration } from '../../pipeline/types';
 import { newConnection, rowsOf } from './quality-batch';
@@ -98,11 +99,24 @@ describe('DuckDB staging of text files matches the reference readers', () => {
 
   it('computes the business date once: from ts, else the file date', async () => {
     const path = join(tmp, 'dates.csv');
-    writeFileSync(path, 'transaction_id,ts\nT1,2024-01-01T23:30:00-02:00\nT2,not a time\nT3,\n');
+    writeFileSync(path, 'transaction_id,ts\nT1,2024-01-01T23:30:00-02:00\nT2,not a time\nT3,\nT4, 2023-12-30T01:00:00Z \nT5,\t2023-12-29\t\n');
     const got = await staged(path, 'd.csv', 'csv');
-    expect(got.map((r) => r.date)).toEqual(['2024-01-02', '2024-01-02', '2024-01-02']);
+    expect(got.map((r) => r.date)).toEqual(['2024-01-02', '2024-01-02', '2024-01-02', '2023-12-30', '2024-01-02']); // spaces are trimmed, tabs are not
     writeFileSync(path, 'transaction_id,ts\nT1,2023-12-31T10:00:00Z\n');
     expect((await staged(path, 'd.csv', 'csv')).map((r) => r.date)).toEqual(['2023-12-31']);
+  });
+
+  it('trimSql gives what trim gives, for every kind of edge', async () => {
+    // DuckDB's trim strips the Unicode space separators (not tabs or line breaks)
+    const spaces = [' ', '\u00a0', '\u1680', '\u2000', '\u200a', '\u202f', '\u205f', '\u3000', '\t', '\n', '\r'];
+    const values = ['', 'x', 'a b', 'é', '!', '~x~', ...spaces.flatMap((c) => [c, `${c}x`, `x${c}`, `${c}x${c}`, `é${c}`, `${c}é`])];
+    const rows = await rowsOf(
+      conn,
+      `SELECT v, trim(v) AS want, ${trimSql('v')} AS got FROM (SELECT unnest([${values.map(literal).join(', ')}, NULL]) AS v)`,
+    );
+    expect(rows.length).toBe(values.length + 1);
+    expect(rows.filter((r) => r.got !== r.want)).toEqual([]);
+    expect(rows.filter((r) => r.want !== r.v).length).toBeGreaterThan(20); // the edges do change under trim
   });
 
   it('a line DuckDB cannot read as text (invalid UTF-8, over its line size) is kept with a read error, later lines keep their numbers', async () => {
