@@ -90,11 +90,19 @@ describe('DuckDB staging of text files matches the reference readers', () => {
     ['header only, no newline', 'a,b', 'csv'],
     ['NaN and Infinity are not JSON, inside strings they are text', '{"a":NaN}\n{"a":-Infinity}\n{"a":"NaN","b":"inf"}\n{"a":1e309,"b":1e2}\n', 'jsonl'],
     ['JSON kinds', '{"a":1.50,"b":"x","c":null,"d":true,"e":{"k":1}}\n\n{"a":\n[1,2]\n"s"\n7\nnull\n{"b":"é😀"}', 'jsonl'],
+    ['JSON keys: case, escapes, nesting', '{"A":"upper","a":"lower"}\n{"c":"x\\"y\\u00e9"}\n{"d":[{"k":"v"}],"e":""}\n', 'jsonl'],
   ];
   it.each(cases)('%s', async (name, text, format) => {
     const path = join(tmp, `${name.replace(/\W+/g, '-')}.${format}`);
     writeFileSync(path, text);
     await compare(path, 'k', format);
+  });
+
+  it("a JSON line with a key twice keeps the first value (DuckDB's reader; JSON.parse would keep the last)", async () => {
+    const path = join(tmp, 'dup.jsonl');
+    writeFileSync(path, '{"a":"first","b":"1","a":"last"}\n');
+    const got = await staged(path, 'dup.jsonl', 'jsonl');
+    expect(got.map((r) => [r.fields.a, r.fields.b, r.parseError])).toEqual([['first', '1', null]]);
   });
 
   it('computes the business date once: from ts, else the file date', async () => {
