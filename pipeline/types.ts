@@ -47,7 +47,7 @@ export interface ReadSpec {
  * `_row_id`, `_raw`), and `{{<task id>}}` for each table in `reads` (e.g. `{{silver.customers}}`).
  */
 export interface TransformSql {
-  /** silver: SELECT producing the schema's columns plus `_row_id` and `_raw` from `{{typed}}` (+ joins) */
+  /** silver: SELECT producing the schema's columns plus `_row_id` from `{{typed}}` (+ joins); the record as it arrived (`_raw`) is joined back for quarantined rows only */
   silver?: string;
   /** gold: SELECT producing the schema's columns for the partition date */
   gold?: string;

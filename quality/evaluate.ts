@@ -15,8 +15,14 @@ import { BATCH_RULES, type Expectation, type ExpectationOutcome, type QualitySui
 export interface EvaluateInput {
   conn: DuckDBConnection;
   suite: QualitySuite;
-  /** typed rows + `_row_id` BIGINT unique + `_raw` VARCHAR original record; a temp table is cheapest to scan twice */
+  /** typed rows + `_row_id` BIGINT unique (+ `_raw` VARCHAR, the original record, when the caller wants it in failuresView); a temp table is cheapest to scan twice */
   batchView: string;
+  /**
+   * `_row_id`, `_raw` (and optionally `_source`): the records as they arrived, when the batch view
+   * does not carry them (carrying every record's text through the typed rows costs a copy of it);
+   * joined on for failing and sample rows only
+   */
+  rawView?: string;
   /** current silver rows (outside the partition being rewritten), for 'unique' against what is stored */
   existingView?: string;
   /** 'silver.customers' -> view name */
@@ -31,7 +37,7 @@ export interface EvaluateResult {
   /** rows kept (warn failures included): the batch view's columns */
   passedView: string;
   /** rows failing a drop or fail rule (or all rows on a failed batch-level drop rule):
-   *  `_row_id`, `_raw` (and `_source` when the batch has it), rules VARCHAR[] (every rule the row failed, warn included), messages VARCHAR[] */
+   *  `_row_id`, `_raw` (NULL when the batch has none; and `_source` when the batch has it), rules VARCHAR[] (every rule the row failed, warn included), messages VARCHAR[] */
   failuresView: string;
   passed: number;
   dropped: number;
@@ -49,9 +55,7 @@ export async function evaluate(input: EvaluateInput): Promise<EvaluateResult> {
   const p = input.viewPrefix ?? `q_${Math.random().toString(36).slice(2, 10)}`;
   const batch = input.batchView;
   const types = await describe(conn, batch);
-  for (const c of ['_row_id', '_raw']) {
-    if (!types.has(c)) throw new Error(`quality evaluate(${suite.dataset}): batch view ${batch} has no column ${c}`);
-  }
+  if (!types.has('_row_id')) throw new Error(`quality evaluate(${suite.dataset}): batch view ${batch} has no column _row_id`);
   const rowRules = suite.expectations.filter((e) => !BATCH_RULES.includes(e.rule));
   const batchRules = suite.expectations.filter((e) => BATCH_RULES.includes(e.rule));
   const q = async <T = Record<string, unknown>>(sql: string, what: string): Promise<T[]> => {
@@ -164,8 +168,11 @@ export async function evaluate(input: EvaluateInput): Promise<EvaluateResult> {
   const allIds = [...new Set([...sampleIds.values()].flat())].sort((x, y) => x - y);
   const sampleRows = new Map<number, Record<string, unknown>>();
   if (allIds.length > 0) {
+    const picked = (rel: string) => `SELECT * FROM ${rel} WHERE _row_id BETWEEN ${allIds[0]} AND ${allIds[allIds.length - 1]} AND _row_id IN (${allIds.join(', ')})`;
     const rows = await q(
-      `SELECT * FROM ${batch} WHERE _row_id BETWEEN ${allIds[0]} AND ${allIds[allIds.length - 1]} AND _row_id IN (${allIds.join(', ')}) ORDER BY _row_id`,
+      input.rawView
+        ? `SELECT b.*, r._raw FROM (${picked(batch)}) b LEFT JOIN (SELECT _row_id, _raw FROM (${picked(input.rawView)})) r USING (_row_id) ORDER BY _row_id`
+        : `${picked(batch)} ORDER BY _row_id`,
       'sample rows',
     );
     for (const row of rows) sampleRows.set(Number(row._row_id), row);
@@ -203,9 +210,12 @@ export async function evaluate(input: EvaluateInput): Promise<EvaluateResult> {
 
   // The record as it arrived is joined on only here, for the failing rows, when a reader asks for it.
   const failures = `${p}_failures`;
-  const source = types.has('_source') ? ', b._source' : '';
+  const rawFrom = input.rawView ?? batch;
+  const rawTypes = input.rawView ? await describe(conn, input.rawView) : types;
+  const source = rawTypes.has('_source') ? ', b._source' : '';
+  const raw = rawTypes.has('_raw') ? 'b._raw' : 'NULL::VARCHAR AS _raw';
   await q(
-    `CREATE OR REPLACE TEMP VIEW ${failures} AS SELECT f._row_id, b._raw${source}, f.rules, f.messages FROM ${failing} f JOIN ${batch} b ON b._row_id = f._row_id`,
+    `CREATE OR REPLACE TEMP VIEW ${failures} AS SELECT f._row_id, ${raw}${source}, f.rules, f.messages FROM ${failing} f JOIN ${rawFrom} b ON b._row_id = f._row_id`,
     'failures view',
   );
 

@@ -122,6 +122,7 @@ export async function replayQuarantine(warehouse: Warehouse, conn: DuckDBConnect
     conn,
     suite,
     batchView,
+    rawView: `${tag}_raw`,
     existingView: opts.existingView,
     referenceViews: opts.referenceViews,
     now: opts.now ?? new Date(),

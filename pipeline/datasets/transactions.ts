@@ -51,7 +51,7 @@ export const transactions: DatasetDeclaration = {
   readSpecs: { 'silver.customers': { mode: 'asof' }, 'silver.fx_rates': { mode: 'asof' } },
   transformSql: {
     silver: `
-      SELECT t._row_id, t._raw, t.transaction_id, t.account_id, t.customer_id, t.ts, t.amount, t.currency, t.type,
+      SELECT t._row_id, t.transaction_id, t.account_id, t.customer_id, t.ts, t.amount, t.currency, t.type,
              t.counterparty, t.status,
              CAST(t.amount AS DOUBLE) * fx.rate_to_usd AS amount_usd,
              c.segment AS customer_segment, c.risk_rating AS customer_risk_rating,

@@ -140,10 +140,10 @@ export async function typeBatch(
   const schemaCols = decl.schema.map((f) => ident(f.name)).join(', ');
   const transform = decl.transformSql?.silver
     ? fillTemplate(decl.transformSql.silver, { typed: 's_typed_ok', date: dateLiteral(date), ...refs }, `silver SQL of ${decl.name}`)
-    : `SELECT _row_id, _raw, ${schemaCols} FROM s_typed_ok`;
+    : `SELECT _row_id, ${schemaCols} FROM s_typed_ok`;
   await conn.run(`CREATE OR REPLACE TEMP TABLE s_rows AS ${transform}`);
   const rowCols = await columnsOf(conn, 's_rows');
-  const missing = ['_row_id', '_raw', ...decl.schema.map((f) => f.name)].filter((c) => !rowCols.has(c));
+  const missing = ['_row_id', ...decl.schema.map((f) => f.name)].filter((c) => !rowCols.has(c));
   if (missing.length) throw new SchemaMismatch(`silver.${decl.name}`, `the silver SQL does not produce ${missing.join(', ')}`);
   // one row per input: equal counts and equal sums of hashed ids (a dropped and a doubled row would
   // have to hash to the same sum) — two streaming aggregates instead of a DISTINCT over the batch
@@ -287,13 +287,15 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
   const duplicates = await scalar(conn, 'SELECT count(*) FROM s_dups');
 
   // 5. the suite over everything readable that is not a duplicate
-  // the suite reads s_rows itself: deleting the duplicates marks them, where a filtered copy would rewrite every _raw
+  // the suite reads s_rows itself: deleting the duplicates marks them, where a filtered copy would rewrite the batch
   if (duplicates > 0) await conn.run('DELETE FROM s_rows WHERE _row_id IN (SELECT _row_id FROM s_dups)');
   ctx.heartbeat({ taskId: input.taskId, stage: 'quality', rowsIn });
   const result = await evaluate({
     conn,
     suite,
     batchView: 's_rows',
+    // the records as they arrived stay in s_batch: joined on for failing and sample rows only
+    rawView: 's_batch',
     existingView,
     referenceViews: refs,
     // freshness is judged at the end of the partition day, so backfills are judged like live runs
