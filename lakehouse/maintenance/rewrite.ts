@@ -4,10 +4,12 @@
  * list (partition values as constants) and written through the lakehouse's writeFiles (stats
  * from COPY RETURN_STATS, no second pass).
  *
- * Bins run side by side, each on its own connection: DuckDB runs a size-rotating COPY as a
- * single-threaded sink while preserve_insertion_order is on (it stays on: it is database-wide,
- * and the pipeline's activities in the same worker number landing lines by insertion order),
- * so running bins concurrently is what keeps every DuckDB thread busy.
+ * Bins run side by side, each on its own connection, on the DuckDB instance openRewriteEngine
+ * gives (one of its own, without the file cache, for tables on local disk). A bin's COPY is
+ * parallel by itself: DuckDB drops insertion order for a COPY with FILE_SIZE_BYTES or
+ * PARTITION_BY whatever preserve_insertion_order says (the setting stays on for the worker's
+ * engine); running bins side by side overlaps one bin's planning and file opening with
+ * another's scan.
  *
  * Finished bins are committed together, up to `binsPerCommit` a commit (one commit for a
  * whole ordinary run): removes + adds with dataChange=false. Each bin's row count is checked
@@ -21,9 +23,11 @@ import { ConcurrentModificationError } from '../delta/errors';
 import { duckdbType, ident, literal, type Field } from '../delta/schema';
 import type { Snapshot } from '../delta/snapshot';
 import { commit } from '../delta/transaction';
+import type { Engine } from '../engine/duckdb';
 import { writeFiles, type WrittenFiles } from '../engine/write';
 import { mapLimit } from '../backup/pool';
 import type { TableHandle as DeltaTable } from './handle';
+import { openRewriteEngine } from './rewrite-engine';
 
 /** Files of one partition rewritten together into one file (or `rowsPerFile`-row files when Z-ordering). */
 export interface Bin {
@@ -87,7 +91,7 @@ interface WrittenBin {
  * files). A later file without a column then fails loudly ("schema mismatch"), and the
  * caller asks again with `unionByName`.
  */
-export async function filesQuery(table: DeltaTable, snapshot: Snapshot, files: AddFile[], conn: DuckDBConnection, opts: { unionByName?: boolean } = {}): Promise<{ sql: string; unionByName: boolean }> {
+export async function filesQuery(table: DeltaTable, snapshot: Snapshot, files: AddFile[], on: { engine: Engine; conn: DuckDBConnection }, opts: { unionByName?: boolean } = {}): Promise<{ sql: string; unionByName: boolean }> {
   const fields: Field[] = snapshot.schema;
   const parts = new Set(snapshot.partitionColumns);
   const paths = files.map((f) => {
@@ -97,7 +101,7 @@ export async function filesQuery(table: DeltaTable, snapshot: Snapshot, files: A
   });
   const list = `[${paths.map(literal).join(', ')}]`;
   const describe = async (from: string) =>
-    new Map((await table.engine.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_parquet(${from}, union_by_name = true)`, conn)).map((r) => [r.column_name, r.column_type.replace('TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ')]));
+    new Map((await on.engine.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_parquet(${from}, union_by_name = true)`, on.conn)).map((r) => [r.column_name, r.column_type.replace('TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ')]));
   const pv = files[0]?.partitionValues ?? {};
   const select = (present: Map<string, string>) =>
     fields.map((f) => {
@@ -134,34 +138,34 @@ async function removeKeys(table: DeltaTable, keys: string[]): Promise<void> {
   await mapLimit(keys, 8, (k) => table.store.delete(k).catch(() => undefined));
 }
 
-/** Writes one bin's new files (not committed); removes them again when anything fails. */
-async function writeBin(table: DeltaTable, snapshot: Snapshot, bin: Bin, opts: RewriteOptions): Promise<WrittenBin> {
-  const conn = await table.engine.connect();
+/** Writes one bin's new files (not committed) on `engine`; removes them again when anything fails. */
+async function writeBin(table: DeltaTable, engine: Engine, snapshot: Snapshot, bin: Bin, opts: RewriteOptions): Promise<WrittenBin> {
+  const conn = await engine.connect();
   const written: WrittenFiles[] = [];
   const base = { table: table.name, store: table.store, fields: snapshot.schema, partitionColumns: snapshot.partitionColumns, targetFileSizeBytes: opts.targetFileSize, conn };
   const write = async (source: string): Promise<void> => {
     if (!opts.zorder) {
-      written.push(await writeFiles(table.engine, { ...base, query: source }));
+      written.push(await writeFiles(engine, { ...base, query: source }));
       return;
     }
     const per = bin.rowsPerFile ?? 1_000_000;
-    await table.engine.run(`CREATE OR REPLACE TEMP TABLE __zorder AS ${mortonOrderSql(source, opts.zorder.columns, snapshot.schema)}`, conn);
-    const total = Number((await table.engine.all<{ n: number }>('SELECT count(*) AS n FROM __zorder', conn))[0].n);
+    await engine.run(`CREATE OR REPLACE TEMP TABLE __zorder AS ${mortonOrderSql(source, opts.zorder.columns, snapshot.schema)}`, conn);
+    const total = Number((await engine.all<{ n: number }>('SELECT count(*) AS n FROM __zorder', conn))[0].n);
     const cols = snapshot.schema.map((f) => ident(f.name)).join(', ');
     for (let start = 0; start < total; start += per) {
-      written.push(await writeFiles(table.engine, { ...base, query: `SELECT ${cols} FROM __zorder WHERE __rn > ${start} AND __rn <= ${start + per} ORDER BY __rn` }));
+      written.push(await writeFiles(engine, { ...base, query: `SELECT ${cols} FROM __zorder WHERE __rn > ${start} AND __rn <= ${start + per} ORDER BY __rn` }));
       opts.heartbeat?.({ partition: bin.partition, rowsWritten: Math.min(total, start + per), rows: total });
     }
-    await table.engine.run('DROP TABLE IF EXISTS __zorder', conn);
+    await engine.run('DROP TABLE IF EXISTS __zorder', conn);
   };
   try {
-    const fast = await filesQuery(table, snapshot, bin.files, conn);
+    const fast = await filesQuery(table, snapshot, bin.files, { engine, conn });
     try {
       await write(fast.sql);
     } catch (err) {
       // A file differing from the first (schema evolution): read them all by name instead.
       if (fast.unionByName || !/schema mismatch|union_by_name/i.test((err as Error).message)) throw err;
-      await write((await filesQuery(table, snapshot, bin.files, conn, { unionByName: true })).sql);
+      await write((await filesQuery(table, snapshot, bin.files, { engine, conn }, { unionByName: true })).sql);
     }
     const tags = opts.zorder ? { ZORDER_BY: opts.zorder.columns.join(',') } : undefined;
     const adds = written.flatMap((w) => w.adds).map((a) => ({ ...a, dataChange: false, ...(tags ? { tags } : {}) }));
@@ -250,9 +254,10 @@ export async function rewriteBins(table: DeltaTable, snapshot: Snapshot, bins: B
   let binsDone = 0;
   let filesDone = 0;
   const filesTotal = bins.reduce((s, b) => s + b.files.length, 0);
+  const rewriting = bins.length > 0 ? await openRewriteEngine(table) : undefined;
   try {
     await mapLimit(bins, concurrency, async (bin) => {
-      const w = await writeBin(table, snapshot, bin, opts);
+      const w = await writeBin(table, rewriting!.engine, snapshot, bin, opts);
       pending.push(w);
       binsDone++;
       filesDone += bin.files.length;
@@ -272,6 +277,8 @@ export async function rewriteBins(table: DeltaTable, snapshot: Snapshot, bins: B
     await chain;
     await removeKeys(table, pending.flatMap((w) => w.keys));
     throw err;
+  } finally {
+    await rewriting?.close();
   }
   return { version: readVersion, commits, partitions: outcomesByPartition(bins, settled) };
 }

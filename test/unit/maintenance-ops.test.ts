@@ -5,7 +5,7 @@
  */
 import { runPython } from '../helpers/python';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,6 +16,8 @@ import { writeCheckpoint } from '../../lakehouse/delta/checkpoint';
 import { LocalStore } from '../../lakehouse/storage/local';
 import { analyze, cleanupExpiredLogs, filesForPredicate, optimize, packBins, restoreTable, vacuum, zorder, type TableHandle } from '../../lakehouse/maintenance';
 import { rewriteBins } from '../../lakehouse/maintenance/rewrite';
+import { openRewriteEngine } from '../../lakehouse/maintenance/rewrite-engine';
+import { S3Store } from '../../lakehouse/storage/s3';
 import type { AddFile } from '../../lakehouse/delta/actions';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'fl-maint-unit-'));
@@ -114,9 +116,10 @@ describe('maintenance on a delta-rs table (local disk)', () => {
     const again = await optimize(t, { targetFileSize: 1024 * 1024 });
     expect(again.partitions).toHaveLength(0);
     expect((await t.snapshot()).version).toBe(snap.version);
-    // The worker's engine is shared with the pipeline, which numbers landing-file lines by insertion order.
-    const [setting] = await engine.all<{ v: unknown }>("SELECT current_setting('preserve_insertion_order') AS v");
-    expect(String(setting.v)).toBe('true');
+    // The worker's engine is shared with the pipeline, which numbers landing-file lines by insertion
+    // order and re-reads files through the external file cache: the rewrite changed neither setting.
+    const [setting] = await engine.all<{ order: unknown; cache: unknown }>("SELECT current_setting('preserve_insertion_order') AS order, current_setting('enable_external_file_cache') AS cache");
+    expect([String(setting.order), String(setting.cache)]).toEqual(['true', 'true']);
   });
 
   it('restore brings back the pre-optimize file set in a new commit', async () => {
@@ -243,6 +246,34 @@ const { zorder } = require(${JSON.stringify(path.join(root, 'lakehouse/maintenan
     const v = await vacuum(t, { retentionHours: 0, force: true });
     expect(v.files.filter((f) => f.reason === 'untracked')).toHaveLength(orphans);
     expect(deltaRead(dir).ids).toEqual(before.ids);
+  });
+});
+
+describe('the rewrite engine', () => {
+  it('a table on local disk gets an instance of its own without the file cache, and its temp folder goes on close', async () => {
+    const base = await Engine.create({ threads: 1, tempDirectory: path.join(tmp, 'spill') });
+    try {
+      const local = await openRewriteEngine({ name: 'local', store: new LocalStore(path.join(tmp, 'rw')), engine: base, snapshot: async () => undefined as never, checkpoint: async () => 0 });
+      expect(local.engine).not.toBe(base);
+      expect(local.engine.options.tempDirectory).toMatch(new RegExp(`^${path.join(tmp, 'spill')}/financelake-rewrite-`));
+      const [own] = await local.engine.all<{ cache: unknown; threads: unknown; temp: unknown }>(
+        "SELECT current_setting('enable_external_file_cache') AS cache, current_setting('threads') AS threads, current_setting('temp_directory') AS temp",
+      );
+      expect([String(own.cache), Number(own.threads), own.temp]).toEqual(['false', 1, local.engine.options.tempDirectory]);
+      // the folder exists before any spill (DuckDB would create only its last level), and close removes it
+      expect(existsSync(local.engine.options.tempDirectory!)).toBe(true);
+      await local.close();
+      expect(existsSync(local.engine.options.tempDirectory!)).toBe(false);
+      const [shared] = await base.all<{ cache: unknown }>("SELECT current_setting('enable_external_file_cache') AS cache");
+      expect(String(shared.cache)).toBe('true');
+      // S3 tables stay on the worker's engine (it holds the warehouse's S3 secrets)
+      const s3 = await openRewriteEngine({ name: 's3', store: new S3Store('s3://bucket/t'), engine: base, snapshot: async () => undefined as never, checkpoint: async () => 0 });
+      expect(s3.engine).toBe(base);
+      await s3.close();
+      expect(String((await base.all<{ v: unknown }>('SELECT 1 AS v'))[0].v)).toBe('1');
+    } finally {
+      await base.close();
+    }
   });
 });
 
