@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- <name> [options]`: runs one benchmark script (they are not tests).
- * Names: medallion, lakehouse-write, snapshot-load, selective-query, hdfs, quality-overhead, maintenance, maintenance-backup.
+ * Names: medallion, lakehouse-write, snapshot-load, selective-query, hdfs, quality-overhead, maintenance, maintenance-optimize, maintenance-backup.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -14,6 +14,7 @@ const BENCHES: Record<string, string> = {
   hdfs: 'write and read N rows on HDFS vs local disk vs MinIO',
   'quality-overhead': 'the silver step with and without the quality suite',
   maintenance: 'table maintenance (optimize, vacuum, checkpoint)',
+  'maintenance-optimize': 'optimize of 10,000 small files (10M rows) vs delta-rs compact(), alternating rounds, wall and CPU',
   'maintenance-backup': 'backup and restore MB/s between the two MinIO servers vs a plain copy of the same folder',
   'profile-tasks': 'where the time of one day of tasks goes: every DuckDB statement of runTask timed, in-process',
 };

@@ -4,8 +4,11 @@
  * both timed from a loaded table to the committed compaction. Several rounds, each on fresh
  * copies made before either side is timed, the order alternating (ours first, then delta-rs
  * first), so disk writeback of the copies or a burst of load from elsewhere does not land on
- * one side only; the ratio is of the medians. Each side's files and bytes, before and after,
- * and its output codec are printed.
+ * one side only; the ratio is of the medians. Each side's CPU seconds over the same span (user +
+ * system, every thread: ours from the process, delta-rs from getrusage in its own) are printed
+ * with the wall times, as are each side's files and bytes, before and after, and output codec.
+ *
+ *   npm run bench -- maintenance-optimize [--files 10000] [--rows-per-file 1000] [--rounds 3]
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,7 +16,7 @@ import { loadConfig } from '../config/env';
 import { DeltaTable, Engine } from '../lakehouse';
 import { optimize } from '../lakehouse/maintenance';
 import { LocalStore } from '../lakehouse/storage/local';
-import { lastJson, runChild, secs } from './lib';
+import { arg, benchDir, lastJson, machineLine, python, ratio, runChild, secs } from './lib';
 
 const TARGET = 128 * 1024 * 1024;
 
@@ -43,17 +46,20 @@ print(json.dumps({'files': files, 'rows': files * per}))
 
 /** delta-rs compact, timed like ours: the table is loaded first, the clock covers the compaction and its commit. */
 const DELTA_RS_COMPACT = `
-import json, sys, time
+import json, resource, sys, time
 import pyarrow as pa
 from deltalake import DeltaTable
 t = DeltaTable(sys.argv[1])
 before = pa.table(t.get_add_actions(flatten=True)).to_pydict()
+cpu = lambda: (lambda r: r.ru_utime + r.ru_stime)(resource.getrusage(resource.RUSAGE_SELF))
+c0 = cpu()
 t0 = time.perf_counter()
 m = t.optimize.compact(target_size=${TARGET})
 ms = (time.perf_counter() - t0) * 1000
+cpuMs = (cpu() - c0) * 1000
 t = DeltaTable(sys.argv[1])
 after = pa.table(t.get_add_actions(flatten=True)).to_pydict()
-print(json.dumps({'ms': ms, 'rows': t.to_pyarrow_dataset().count_rows(), 'filesBefore': len(before['path']), 'bytesBefore': sum(before['size_bytes']),
+print(json.dumps({'ms': ms, 'cpuMs': cpuMs, 'rows': t.to_pyarrow_dataset().count_rows(), 'filesBefore': len(before['path']), 'bytesBefore': sum(before['size_bytes']),
                   'filesAfter': len(after['path']), 'bytesAfter': sum(after['size_bytes']), 'paths': after['path']}))
 `;
 
@@ -66,6 +72,8 @@ print(json.dumps({'codecs': sorted({pq.ParquetFile(p).metadata.row_group(0).colu
 
 interface Side {
   ms: number;
+  /** CPU over the timed span, every thread of the side's process. */
+  cpuMs: number;
   filesBefore: number;
   filesAfter: number;
   bytesBefore: number;
@@ -79,12 +87,14 @@ async function ours(dir: string, py: string): Promise<Side> {
   const engine = await Engine.create({ threads: config.duckdb.threads, memoryLimit: config.duckdb.memoryLimit, tempDirectory: config.duckdb.tempDirectory, extensionDirectory: config.duckdb.extensionDirectory });
   try {
     const table = await DeltaTable.open(new LocalStore(dir), engine, 'bench.small_files');
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const r = await optimize(table, { targetFileSize: TARGET });
     const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(c0);
     const snap = await table.snapshot();
     const { codecs } = lastJson<{ codecs: string[] }>(await runChild(py, ['-c', CODECS, ...snap.files.map((f) => path.join(dir, decodeURIComponent(f.path)))]), 'codecs');
-    return { ms, filesBefore: r.filesBefore, filesAfter: r.filesAfter, bytesBefore: r.bytesBefore, bytesAfter: r.bytesAfter, rows: await table.count(), codecs };
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1000, filesBefore: r.filesBefore, filesAfter: r.filesAfter, bytesBefore: r.bytesBefore, bytesAfter: r.bytesAfter, rows: await table.count(), codecs };
   } finally {
     await engine.close();
   }
@@ -93,7 +103,7 @@ async function ours(dir: string, py: string): Promise<Side> {
 async function deltaRs(dir: string, py: string): Promise<Side> {
   const r = lastJson<Omit<Side, 'codecs'> & { paths: string[] }>(await runChild(py, ['-c', DELTA_RS_COMPACT, dir]), 'delta-rs compact');
   const { codecs } = lastJson<{ codecs: string[] }>(await runChild(py, ['-c', CODECS, ...r.paths.map((p) => (p.startsWith('/') ? p : path.join(dir, decodeURIComponent(p))))]), 'codecs');
-  return { ms: r.ms, filesBefore: r.filesBefore, filesAfter: r.filesAfter, bytesBefore: r.bytesBefore, bytesAfter: r.bytesAfter, rows: r.rows, codecs };
+  return { ms: r.ms, cpuMs: r.cpuMs, filesBefore: r.filesBefore, filesAfter: r.filesAfter, bytesBefore: r.bytesBefore, bytesAfter: r.bytesAfter, rows: r.rows, codecs };
 }
 
 const median = (xs: number[]): number => {
@@ -108,7 +118,9 @@ export interface OptimizeBench {
   theirs: Side;
   oursMs: number;
   theirsMs: number;
-  rounds: Array<{ ours: number; theirs: number; load: string }>;
+  oursCpuMs: number;
+  theirsCpuMs: number;
+  rounds: Array<{ ours: number; theirs: number; oursCpu: number; theirsCpu: number; load: string }>;
   /** Kept for the vacuum benchmark: the last round's optimized copy of ours. */
   oursDir: string;
 }
@@ -135,8 +147,8 @@ export async function optimizeBench(opts: { dir: string; files: number; rowsPerF
     }
     const expected = opts.files * opts.rowsPerFile;
     if (o.rows !== expected || t.rows !== expected) throw new Error(`row counts differ: ours ${o.rows}, delta-rs ${t.rows}, expected ${expected}`);
-    rounds.push({ ours: o.ms, theirs: t.ms, load: load() });
-    console.error(`round ${i + 1}${i % 2 ? ' (delta-rs first)' : ''}: financelake ${secs(o.ms)} s, delta-rs ${secs(t.ms)} s, load ${load()}`);
+    rounds.push({ ours: o.ms, theirs: t.ms, oursCpu: o.cpuMs, theirsCpu: t.cpuMs, load: load() });
+    console.error(`round ${i + 1}${i % 2 ? ' (delta-rs first)' : ''}: financelake ${secs(o.ms)} s (CPU ${secs(o.cpuMs)} s), delta-rs ${secs(t.ms)} s (CPU ${secs(t.cpuMs)} s), ratio ${ratio(o.ms, t.ms)}, load ${load()}`);
     if (last) for (const d of [last.oursDir, last.oursDir.replace(/ours-(\d+)$/, 'delta-rs-$1')]) fs.rmSync(d, { recursive: true, force: true });
     last = { ours: o, theirs: t, oursDir };
   }
@@ -144,5 +156,34 @@ export async function optimizeBench(opts: { dir: string; files: number; rowsPerF
     `${name}: ${s.filesBefore} files ${mb(s.bytesBefore)} -> ${s.filesAfter} file(s) ${mb(s.bytesAfter)}, ${s.rows} rows, codec ${s.codecs.join('/')}`;
   console.error(describe('financelake optimize', last!.ours));
   console.error(describe('delta-rs compact    ', last!.theirs));
-  return { ours: last!.ours, theirs: last!.theirs, oursMs: median(rounds.map((r) => r.ours)), theirsMs: median(rounds.map((r) => r.theirs)), rounds, oursDir: last!.oursDir };
+  return {
+    ours: last!.ours,
+    theirs: last!.theirs,
+    oursMs: median(rounds.map((r) => r.ours)),
+    theirsMs: median(rounds.map((r) => r.theirs)),
+    oursCpuMs: median(rounds.map((r) => r.oursCpu)),
+    theirsCpuMs: median(rounds.map((r) => r.theirsCpu)),
+    rounds,
+    oursDir: last!.oursDir,
+  };
+}
+
+async function main(): Promise<void> {
+  const py = python('deltalake');
+  if (!py) throw new Error('no python with deltalake: run bash infra/install.sh');
+  console.error(machineLine());
+  const files = Number(arg('files', '10000'));
+  const rowsPerFile = Number(arg('rows-per-file', '1000'));
+  const o = await optimizeBench({ dir: benchDir('maintenance-optimize'), files, rowsPerFile, rounds: Number(arg('rounds', '3')), py });
+  console.log(
+    `optimize ${files} files x ${rowsPerFile} rows, median of ${o.rounds.length}: financelake ${secs(o.oursMs)} s (CPU ${secs(o.oursCpuMs)} s), ` +
+      `delta-rs ${secs(o.theirsMs)} s (CPU ${secs(o.theirsCpuMs)} s): ${ratio(o.oursMs, o.theirsMs)} wall, ${ratio(o.oursCpuMs, o.theirsCpuMs)} CPU (goal <= 1x wall)`,
+  );
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
 }
