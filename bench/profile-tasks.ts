@@ -3,7 +3,10 @@
  * Temporal) through pipeline.runTask, timing every DuckDB statement (and the JS time between
  * them), and prints the slowest statements per task. A profiling aid for bench/medallion.ts.
  *
- *   npm run bench -- profile-tasks [--rows 200000] [--top 8] [--memory 1GB]
+ *   npm run bench -- profile-tasks [--rows 200000] [--days 1] [--top 8] [--memory 1GB]
+ *
+ * `--days N` runs the first N landing dates in order (a later day's silver dedups against stored
+ * silver, as in a multi-day run) and lists the slowest statements of the last one.
  */
 import path from 'node:path';
 import { DuckDBConnection } from '@duckdb/node-api';
@@ -58,26 +61,29 @@ async function main(): Promise<void> {
   instrument();
   const engine = await Engine.create({ memoryLimit: memory, threads: 2, tempDirectory: path.join(dir, 'tmp'), extensionDirectory: config.duckdb.extensionDirectory });
   const warehouse = await Warehouse.open(path.join(dir, 'warehouse'), { engine });
-  const date = landing.dates[0]!;
-  console.log(`# profile-tasks: ${landing.rows.toLocaleString('en')} landing rows, date ${date}, in-process runTask, DuckDB memory ${memory}`);
+  const days = landing.dates.slice(0, Math.max(1, Number(arg('days', '1'))));
+  console.log(`# profile-tasks: ${landing.rows.toLocaleString('en')} landing rows, date(s) ${days.join(', ')}, in-process runTask, DuckDB memory ${memory}`);
   console.log(`# ${machineLine()}`);
   const ids = ['bronze.customers', 'silver.customers', 'bronze.fx_rates', 'silver.fx_rates', 'bronze.transactions', 'silver.transactions', 'gold.daily_transaction_summary'];
   const summary: (string | number)[][] = [];
-  for (const taskId of ids) {
-    current = taskId;
-    const before = timings.length;
-    const t = performance.now();
-    const c = process.cpuUsage();
-    const r = await runTask({ warehouse, engine, landing: landing.dir, heartbeat: () => undefined }, { taskId, date, runId: 'profile' });
-    const ms = performance.now() - t;
-    const used = process.cpuUsage(c);
-    const sqlMs = timings.slice(before).reduce((n, x) => n + x.ms, 0);
-    summary.push([taskId, r.rowsIn, secs(ms), (used.user + used.system) / 1e6, secs(sqlMs), secs(ms - sqlMs), timings.length - before]);
+  for (const date of days) {
+    for (const taskId of ids) {
+      current = `${date} ${taskId}`;
+      const before = timings.length;
+      const t = performance.now();
+      const c = process.cpuUsage();
+      const r = await runTask({ warehouse, engine, landing: landing.dir, heartbeat: () => undefined }, { taskId, date, runId: 'profile' });
+      const ms = performance.now() - t;
+      const used = process.cpuUsage(c);
+      const sqlMs = timings.slice(before).reduce((n, x) => n + x.ms, 0);
+      summary.push([date, taskId, r.rowsIn, secs(ms), (used.user + used.system) / 1e6, secs(sqlMs), secs(ms - sqlMs), timings.length - before]);
+    }
   }
-  printTable(['task', 'rows in', 'total s', 'CPU s', 'in DuckDB statements s', 'outside (JS, I/O, log) s', 'statements'], summary.map((r) => r.map((v) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : v))));
+  printTable(['date', 'task', 'rows in', 'total s', 'CPU s', 'in DuckDB statements s', 'outside (JS, I/O, log) s', 'statements'], summary.map((r) => r.map((v) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : v))));
   for (const taskId of ['bronze.transactions', 'silver.transactions']) {
-    console.log(`\n## slowest statements of ${taskId}`);
-    const mine = timings.filter((x) => x.task === taskId).sort((a, b) => b.cpu - a.cpu).slice(0, top);
+    const task = `${days.at(-1)} ${taskId}`;
+    console.log(`\n## slowest statements of ${task}`);
+    const mine = timings.filter((x) => x.task === task).sort((a, b) => b.cpu - a.cpu).slice(0, top);
     printTable(['CPU s', 'wall s', 'statement (first 150 chars)'], mine.map((x) => [x.cpu.toFixed(2), secs(x.ms), x.sql.slice(0, 150)]));
   }
   await engine.close();

@@ -276,7 +276,12 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
       // first occurrence wins by business date: re-running an earlier date never loses its rows to a later one
       const range = await keyRange(conn, decl, keys[0], candidates);
       await silver.registerView(conn, 's_existing_scan', { predicate: `${dateCol} < ${literal(date)}${range ? ` AND ${range.predicate}` : ''}` });
-      await conn.run(`CREATE OR REPLACE TEMP VIEW s_existing AS SELECT * FROM s_existing_scan WHERE ${ident(dateCol)} < ${dateLiteral(date)}${range ? ` AND ${range.sql}` : ''}`);
+      // read once, for the dedup here and the suite's unique rules: only the columns they compare
+      const compared = new Set([...keys, ...suite.expectations.flatMap((e) => (e.rule === 'unique' ? e.columns : []))]);
+      const cols = decl.schema.filter((f) => compared.has(f.name)).map((f) => ident(f.name));
+      await conn.run(
+        `CREATE OR REPLACE TEMP TABLE s_existing AS SELECT ${cols.join(', ')} FROM s_existing_scan WHERE ${ident(dateCol)} < ${dateLiteral(date)}${range ? ` AND ${range.sql}` : ''}`,
+      );
       existingView = 's_existing';
       await conn.run(
         `INSERT INTO s_dups SELECT c._row_id FROM (${candidates}) c WHERE c._row_id NOT IN (SELECT _row_id FROM s_dups)

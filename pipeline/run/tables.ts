@@ -24,7 +24,10 @@ export const BRONZE_META: Field[] = [
 export function bronzeDefinition(decl: DatasetDeclaration): TableDefinition {
   return {
     fields: [...(decl.sourceFields ?? []).map((f) => ({ name: f.name, type: 'string' as const })), ...BRONZE_META],
-    partitionColumns: ['_ingest_date'],
+    // by ingest date (what arrived when), then business date: silver reads a day's rows, late ones
+    // delivered in later files included, by partition; by ingest date alone it read every file of
+    // the next day too (its late rows spread through every row group, so stats cannot skip them)
+    partitionColumns: ['_ingest_date', '_date'],
     description: `bronze.${decl.name}: raw records as delivered (append-only)`,
     // bronze is the record of what arrived: the table itself refuses overwrites and deletes
     properties: { 'delta.appendOnly': 'true' },
