@@ -6,8 +6,9 @@
  * first: for the 10,000-file optimize bench that is about a sixth of the CPU (copy of the 10,000
  * files into two: 3.84 s -> 3.18 s CPU, median of 4). The worker's engine keeps its cache (its
  * queries re-read files), so a rewrite of files on local disk runs on an instance of its own,
- * opened for the run with the cache off and the worker engine's threads, memory limit and
- * extension directory, and a temp folder of its own (two instances must not share spill files).
+ * opened for the run with the cache off (and its validation: below) and the worker engine's
+ * threads, memory limit and extension directory, and a temp folder of its own (two instances
+ * must not share spill files).
  *
  * Tables on S3 stay on the worker's engine: it holds the warehouse's S3 secrets (scoped per
  * bucket by Warehouse.open), which a fresh instance would lack.
@@ -40,6 +41,10 @@ export async function openRewriteEngine(table: DeltaTable): Promise<RewriteEngin
   };
   try {
     await engine.run('SET enable_external_file_cache = false');
+    // Data files never change once written, and nothing is cached: without this DuckDB still
+    // stats every file ~31 times while reading it (8 with it; 310,000 fstat calls for the bench's
+    // 10,000 files, about a tenth of the run's CPU).
+    await engine.run("SET validate_external_file_cache = 'NO_VALIDATION'");
   } catch (err) {
     await close();
     throw err;

@@ -83,6 +83,9 @@ interface WrittenBin {
   bytesAfter: number;
 }
 
+/** Partition values come from the log (as constants), never from a file's folder names. */
+const NO_HIVE = 'hive_partitioning = false';
+
 /**
  * A SELECT of every table column over exactly these files (partition columns as constants),
  * in one read_parquet over the list. The fast form binds the columns from the first file
@@ -101,7 +104,7 @@ export async function filesQuery(table: DeltaTable, snapshot: Snapshot, files: A
   });
   const list = `[${paths.map(literal).join(', ')}]`;
   const describe = async (from: string) =>
-    new Map((await on.engine.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_parquet(${from}, union_by_name = true)`, on.conn)).map((r) => [r.column_name, r.column_type.replace('TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ')]));
+    new Map((await on.engine.all<{ column_name: string; column_type: string }>(`DESCRIBE SELECT * FROM read_parquet(${from}, union_by_name = true, ${NO_HIVE})`, on.conn)).map((r) => [r.column_name, r.column_type.replace('TIMESTAMP WITH TIME ZONE', 'TIMESTAMPTZ')]));
   const pv = files[0]?.partitionValues ?? {};
   const select = (present: Map<string, string>) =>
     fields.map((f) => {
@@ -112,7 +115,7 @@ export async function filesQuery(table: DeltaTable, snapshot: Snapshot, files: A
   const data = fields.filter((f) => !parts.has(f.name));
   if (!opts.unionByName) {
     const first = await describe(`[${literal(paths[0])}]`);
-    if (data.every((f) => first.get(f.name) === duckdbType(f.type))) return { sql: `SELECT ${select(first).join(', ')} FROM read_parquet(${list})`, unionByName: false };
+    if (data.every((f) => first.get(f.name) === duckdbType(f.type))) return { sql: `SELECT ${select(first).join(', ')} FROM read_parquet(${list}, ${NO_HIVE})`, unionByName: false };
   }
   // Columns added by schema evolution are absent from older files: union_by_name fills them
   // with NULL as long as one file has them; a column no file has is cast from NULL. The
@@ -120,7 +123,7 @@ export async function filesQuery(table: DeltaTable, snapshot: Snapshot, files: A
   const newest = paths[files.reduce((best, f, i) => (f.modificationTime > files[best].modificationTime ? i : best), 0)];
   let present = await describe(`[${literal(newest)}]`);
   if (data.some((f) => !present.has(f.name))) present = await describe(list);
-  return { sql: `SELECT ${select(present).join(', ')} FROM read_parquet(${list}, union_by_name = true)`, unionByName: true };
+  return { sql: `SELECT ${select(present).join(', ')} FROM read_parquet(${list}, union_by_name = true, ${NO_HIVE})`, unionByName: true };
 }
 
 export function rowsOf(files: AddFile[]): number | undefined {

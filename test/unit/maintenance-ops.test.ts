@@ -256,16 +256,16 @@ describe('the rewrite engine', () => {
       const local = await openRewriteEngine({ name: 'local', store: new LocalStore(path.join(tmp, 'rw')), engine: base, snapshot: async () => undefined as never, checkpoint: async () => 0 });
       expect(local.engine).not.toBe(base);
       expect(local.engine.options.tempDirectory).toMatch(new RegExp(`^${path.join(tmp, 'spill')}/financelake-rewrite-`));
-      const [own] = await local.engine.all<{ cache: unknown; threads: unknown; temp: unknown }>(
-        "SELECT current_setting('enable_external_file_cache') AS cache, current_setting('threads') AS threads, current_setting('temp_directory') AS temp",
+      const [own] = await local.engine.all<{ cache: unknown; validate: unknown; threads: unknown; temp: unknown }>(
+        "SELECT current_setting('enable_external_file_cache') AS cache, current_setting('validate_external_file_cache') AS validate, current_setting('threads') AS threads, current_setting('temp_directory') AS temp",
       );
-      expect([String(own.cache), Number(own.threads), own.temp]).toEqual(['false', 1, local.engine.options.tempDirectory]);
+      expect([String(own.cache), String(own.validate), Number(own.threads), own.temp]).toEqual(['false', 'NO_VALIDATION', 1, local.engine.options.tempDirectory]);
       // the folder exists before any spill (DuckDB would create only its last level), and close removes it
       expect(existsSync(local.engine.options.tempDirectory!)).toBe(true);
       await local.close();
       expect(existsSync(local.engine.options.tempDirectory!)).toBe(false);
-      const [shared] = await base.all<{ cache: unknown }>("SELECT current_setting('enable_external_file_cache') AS cache");
-      expect(String(shared.cache)).toBe('true');
+      const [shared] = await base.all<{ cache: unknown; validate: unknown }>("SELECT current_setting('enable_external_file_cache') AS cache, current_setting('validate_external_file_cache') AS validate");
+      expect([String(shared.cache), String(shared.validate)]).toEqual(['true', 'VALIDATE_ALL']);
       // S3 tables stay on the worker's engine (it holds the warehouse's S3 secrets)
       const s3 = await openRewriteEngine({ name: 's3', store: new S3Store('s3://bucket/t'), engine: base, snapshot: async () => undefined as never, checkpoint: async () => 0 });
       expect(s3.engine).toBe(base);
