@@ -6,9 +6,9 @@
  * first: for the 10,000-file optimize bench that is about a sixth of the CPU (copy of the 10,000
  * files into two: 3.84 s -> 3.18 s CPU, median of 4). The worker's engine keeps its cache (its
  * queries re-read files), so a rewrite of files on local disk runs on an instance of its own,
- * opened for the run with the cache off (and its validation: below) and the worker engine's
+ * open while rewrites run, with the cache off (and its validation: below), the worker engine's
  * threads, memory limit and extension directory, and a temp folder of its own (two instances
- * must not share spill files).
+ * must not share spill files). Rewrites running at once share it (below).
  *
  * Tables on S3 stay on the worker's engine: it holds the warehouse's S3 secrets (scoped per
  * bucket by Warehouse.open), which a fresh instance would lack.
@@ -23,22 +23,68 @@ import type { TableHandle as DeltaTable } from './handle';
 
 export interface RewriteEngine {
   engine: Engine;
-  /** Closes the run's own instance (and removes its temp folder); a no-op for the worker's engine. */
+  /** Releases the rewrite instance (the last user closes it and removes its temp folder); a no-op for the worker's engine. */
   close(): Promise<void>;
 }
+
+interface Shared {
+  opening: Promise<Engine>;
+  users: number;
+}
+
+/**
+ * One rewrite instance per worker engine, shared by the rewrites running at once (the maintenance
+ * workflow optimizes tables side by side): they split its threads and memory limit as they
+ * would the worker engine's, so the process holds at most one extra DuckDB budget.
+ */
+const instances = new WeakMap<Engine, Shared>();
 
 export async function openRewriteEngine(table: DeltaTable): Promise<RewriteEngine> {
   const root = directRoot(table.store);
   if (root === undefined || root.includes('://')) return { engine: table.engine, close: async () => undefined };
-  const base = table.engine.options;
-  const tempDirectory = path.join(base.tempDirectory ?? os.tmpdir(), `financelake-rewrite-${randomUUID()}`);
+  const base = table.engine;
+  let shared = instances.get(base);
+  if (!shared) {
+    shared = { opening: createInstance(base), users: 0 };
+    instances.set(base, shared);
+  }
+  const entry = shared;
+  entry.users++;
+  const release = async (engine?: Engine): Promise<void> => {
+    if (--entry.users > 0) return;
+    if (instances.get(base) === entry) instances.delete(base);
+    if (engine) await closeInstance(engine);
+  };
+  let engine: Engine;
+  try {
+    engine = await entry.opening;
+  } catch (err) {
+    await release();
+    throw err;
+  }
+  let released = false;
+  return {
+    engine,
+    close: async () => {
+      if (released) return;
+      released = true;
+      await release(engine);
+    },
+  };
+}
+
+async function createInstance(base: Engine): Promise<Engine> {
+  const o = base.options;
+  const tempDirectory = path.join(o.tempDirectory ?? os.tmpdir(), `financelake-rewrite-${randomUUID()}`);
   // DuckDB creates only the last level of a temp folder, and the worker's may not exist yet.
   await fs.mkdir(tempDirectory, { recursive: true });
-  const engine = await Engine.create({ threads: base.threads, memoryLimit: base.memoryLimit, extensionDirectory: base.extensionDirectory, tempDirectory });
-  const close = async (): Promise<void> => {
-    await engine.close();
+  let engine: Engine;
+  try {
+    engine = await Engine.create({ threads: o.threads, memoryLimit: o.memoryLimit, extensionDirectory: o.extensionDirectory, tempDirectory });
+  } catch (err) {
     await fs.rm(tempDirectory, { recursive: true, force: true });
-  };
+    throw err;
+  }
   try {
     await engine.run('SET enable_external_file_cache = false');
     // Data files never change once written, and nothing is cached: without this DuckDB still
@@ -46,8 +92,13 @@ export async function openRewriteEngine(table: DeltaTable): Promise<RewriteEngin
     // 10,000 files, about a tenth of the run's CPU).
     await engine.run("SET validate_external_file_cache = 'NO_VALIDATION'");
   } catch (err) {
-    await close();
+    await closeInstance(engine);
     throw err;
   }
-  return { engine, close };
+  return engine;
+}
+
+async function closeInstance(engine: Engine): Promise<void> {
+  await engine.close();
+  await fs.rm(engine.options.tempDirectory!, { recursive: true, force: true });
 }

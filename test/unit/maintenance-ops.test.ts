@@ -250,7 +250,7 @@ const { zorder } = require(${JSON.stringify(path.join(root, 'lakehouse/maintenan
 });
 
 describe('the rewrite engine', () => {
-  it('a table on local disk gets an instance of its own without the file cache, and its temp folder goes on close', async () => {
+  it('a table on local disk gets an instance of its own without the file cache, shared by concurrent rewrites; the last close removes its temp folder', async () => {
     const base = await Engine.create({ threads: 1, tempDirectory: path.join(tmp, 'spill') });
     try {
       const local = await openRewriteEngine({ name: 'local', store: new LocalStore(path.join(tmp, 'rw')), engine: base, snapshot: async () => undefined as never, checkpoint: async () => 0 });
@@ -260,12 +260,22 @@ describe('the rewrite engine', () => {
         "SELECT current_setting('enable_external_file_cache') AS cache, current_setting('validate_external_file_cache') AS validate, current_setting('threads') AS threads, current_setting('temp_directory') AS temp",
       );
       expect([String(own.cache), String(own.validate), Number(own.threads), own.temp]).toEqual(['false', 'NO_VALIDATION', 1, local.engine.options.tempDirectory]);
-      // the folder exists before any spill (DuckDB would create only its last level), and close removes it
+      // the folder exists before any spill (DuckDB would create only its last level)
       expect(existsSync(local.engine.options.tempDirectory!)).toBe(true);
+      // rewrites running at once share the instance; the last one out closes it and removes the folder
+      const other = await openRewriteEngine({ name: 'other', store: new LocalStore(path.join(tmp, 'rw2')), engine: base, snapshot: async () => undefined as never, checkpoint: async () => 0 });
+      expect(other.engine).toBe(local.engine);
       await local.close();
+      await local.close(); // a second close of the same handle releases nothing more
+      expect(String((await other.engine.all<{ v: unknown }>('SELECT 42 AS v'))[0].v)).toBe('42');
+      await other.close();
       expect(existsSync(local.engine.options.tempDirectory!)).toBe(false);
       const [shared] = await base.all<{ cache: unknown; validate: unknown }>("SELECT current_setting('enable_external_file_cache') AS cache, current_setting('validate_external_file_cache') AS validate");
       expect([String(shared.cache), String(shared.validate)]).toEqual(['true', 'VALIDATE_ALL']);
+      // the next rewrite opens a fresh instance
+      const next = await openRewriteEngine({ name: 'next', store: new LocalStore(path.join(tmp, 'rw3')), engine: base, snapshot: async () => undefined as never, checkpoint: async () => 0 });
+      expect(next.engine).not.toBe(local.engine);
+      await next.close();
       // S3 tables stay on the worker's engine (it holds the warehouse's S3 secrets)
       const s3 = await openRewriteEngine({ name: 's3', store: new S3Store('s3://bucket/t'), engine: base, snapshot: async () => undefined as never, checkpoint: async () => 0 });
       expect(s3.engine).toBe(base);
