@@ -3,7 +3,7 @@
  * Temporal) through pipeline.runTask, timing every DuckDB statement (and the JS time between
  * them), and prints the slowest statements per task. A profiling aid for bench/medallion.ts.
  *
- *   npm run bench -- profile-tasks [--rows 200000] [--days 1] [--top 8] [--memory 1GB]
+ *   npm run bench -- profile-tasks [--rows 200000] [--days 1] [--top 8] [--memory 1GB] [--show bronze.transactions,silver.transactions]
  *
  * `--days N` runs the first N landing dates in order (a later day's silver dedups against stored
  * silver, as in a multi-day run) and lists the slowest statements of the last one.
@@ -80,7 +80,7 @@ async function main(): Promise<void> {
     }
   }
   printTable(['date', 'task', 'rows in', 'total s', 'CPU s', 'in DuckDB statements s', 'outside (JS, I/O, log) s', 'statements'], summary.map((r) => r.map((v) => (typeof v === 'number' && !Number.isInteger(v) ? v.toFixed(2) : v))));
-  for (const taskId of ['bronze.transactions', 'silver.transactions']) {
+  for (const taskId of arg('show', 'bronze.transactions,silver.transactions').split(',')) {
     const task = `${days.at(-1)} ${taskId}`;
     console.log(`\n## slowest statements of ${task}`);
     const mine = timings.filter((x) => x.task === task).sort((a, b) => b.cpu - a.cpu).slice(0, top);
