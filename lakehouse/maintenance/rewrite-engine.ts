@@ -73,9 +73,13 @@ export async function openRewriteEngine(table: DeltaTable): Promise<RewriteEngin
   };
 }
 
+const PREFIX = 'financelake-rewrite-';
+
 async function createInstance(base: Engine): Promise<Engine> {
   const o = base.options;
-  const tempDirectory = path.join(o.tempDirectory ?? os.tmpdir(), `financelake-rewrite-${randomUUID()}`);
+  const parent = o.tempDirectory ?? os.tmpdir();
+  await removeEmptyLeftovers(parent);
+  const tempDirectory = path.join(parent, `${PREFIX}${randomUUID()}`);
   // DuckDB creates only the last level of a temp folder, and the worker's may not exist yet.
   await fs.mkdir(tempDirectory, { recursive: true });
   let engine: Engine;
@@ -96,6 +100,16 @@ async function createInstance(base: Engine): Promise<Engine> {
     throw err;
   }
   return engine;
+}
+
+/**
+ * A worker killed mid-rewrite leaves its folder behind. Empty ones go (rmdir removes nothing
+ * else, and a live instance whose empty folder went recreates it when it spills); one holding a
+ * killed run's spill files stays: a live instance may be using it.
+ */
+async function removeEmptyLeftovers(parent: string): Promise<void> {
+  const names = await fs.readdir(parent).catch(() => [] as string[]);
+  await Promise.all(names.filter((n) => n.startsWith(PREFIX)).map((n) => fs.rmdir(path.join(parent, n)).catch(() => undefined)));
 }
 
 async function closeInstance(engine: Engine): Promise<void> {

@@ -252,6 +252,10 @@ const { zorder } = require(${JSON.stringify(path.join(root, 'lakehouse/maintenan
 describe('the rewrite engine', () => {
   it('a table on local disk gets an instance of its own without the file cache, shared by concurrent rewrites; the last close removes its temp folder', async () => {
     const base = await Engine.create({ threads: 1, tempDirectory: path.join(tmp, 'spill') });
+    // what killed workers left: an empty folder goes, one with spill files stays (a live run may own it)
+    mkdirSync(path.join(tmp, 'spill', 'financelake-rewrite-killed-empty'), { recursive: true });
+    mkdirSync(path.join(tmp, 'spill', 'financelake-rewrite-killed-spilled'), { recursive: true });
+    writeFileSync(path.join(tmp, 'spill', 'financelake-rewrite-killed-spilled', 'duckdb_temp_storage-0.tmp'), 'x');
     try {
       const local = await openRewriteEngine({ name: 'local', store: new LocalStore(path.join(tmp, 'rw')), engine: base, snapshot: async () => undefined as never, checkpoint: async () => 0 });
       expect(local.engine).not.toBe(base);
@@ -262,6 +266,8 @@ describe('the rewrite engine', () => {
       expect([String(own.cache), String(own.validate), Number(own.threads), own.temp]).toEqual(['false', 'NO_VALIDATION', 1, local.engine.options.tempDirectory]);
       // the folder exists before any spill (DuckDB would create only its last level)
       expect(existsSync(local.engine.options.tempDirectory!)).toBe(true);
+      expect(existsSync(path.join(tmp, 'spill', 'financelake-rewrite-killed-empty'))).toBe(false);
+      expect(existsSync(path.join(tmp, 'spill', 'financelake-rewrite-killed-spilled', 'duckdb_temp_storage-0.tmp'))).toBe(true);
       // rewrites running at once share the instance; the last one out closes it and removes the folder
       const other = await openRewriteEngine({ name: 'other', store: new LocalStore(path.join(tmp, 'rw2')), engine: base, snapshot: async () => undefined as never, checkpoint: async () => 0 });
       expect(other.engine).toBe(local.engine);
