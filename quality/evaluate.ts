@@ -171,7 +171,7 @@ export async function evaluate(input: EvaluateInput): Promise<EvaluateResult> {
     const picked = (rel: string) => `SELECT * FROM ${rel} WHERE _row_id BETWEEN ${allIds[0]} AND ${allIds[allIds.length - 1]} AND _row_id IN (${allIds.join(', ')})`;
     const rows = await q(
       input.rawView
-        ? `SELECT b.*, r._raw FROM (${picked(batch)}) b LEFT JOIN (SELECT _row_id, _raw FROM (${picked(input.rawView)})) r USING (_row_id) ORDER BY _row_id`
+        ? `SELECT b.*${types.has('_raw') ? ' EXCLUDE (_raw)' : ''}, r._raw FROM (${picked(batch)}) b LEFT JOIN (SELECT _row_id, _raw FROM (${picked(input.rawView)})) r USING (_row_id) ORDER BY _row_id`
         : `${picked(batch)} ORDER BY _row_id`,
       'sample rows',
     );

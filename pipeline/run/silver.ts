@@ -236,7 +236,7 @@ async function keyRange(conn: DuckDBConnection, decl: DatasetDeclaration, key: s
   return { predicate: `${col} >= ${lit(r.lo)} AND ${col} <= ${lit(r.hi)}`, sql: `${col} BETWEEN ${lit(r.lo)} AND ${lit(r.hi)}` };
 }
 
-/** Registers view `s_bronze`: the bronze rows whose business date is D (bronze is partitioned by ingest date; file stats let the scan skip). */
+/** Registers view `s_bronze`: the bronze rows whose business date is D (a partition of bronze; tables made before it was one prune by file stats). */
 export async function registerBronzeDate(ctx: TaskContext, decl: DatasetDeclaration, date: string, conn: DuckDBConnection): Promise<{ version: number }> {
   const table = await ensureTable(ctx.warehouse, `bronze.${decl.name}`);
   const version = await table.version();
@@ -252,7 +252,6 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
   const silver = await ensureTable(ctx.warehouse, `silver.${decl.name}`);
 
   // 1. the batch: bronze rows of business date D, numbered in delivery order
-  // bronze is partitioned by ingest date: select by _date (file stats let the scan skip files)
   const bronze = await registerBronzeDate(ctx, decl, date, conn);
   await numberBatch(conn);
   const rowsIn = await scalar(conn, 'SELECT count(*) FROM s_batch');

@@ -213,6 +213,21 @@ describe('evaluate', () => {
     expect(Object.keys(r.outcomes[1]!.sample[0]!).slice(0, 2)).toEqual(['_row_id', 'currency']);
   });
 
+  it('takes _raw and _source from rawView for failures and samples, whether or not the batch has its own _raw', async () => {
+    await conn.run(`CREATE OR REPLACE TEMP TABLE raw_view AS SELECT _row_id, 'arrived:' || _row_id AS _raw, 'src:' || _row_id AS _source FROM full_batch`);
+    await conn.run('CREATE OR REPLACE TEMP TABLE no_raw AS SELECT * EXCLUDE (_raw) FROM full_batch');
+    const cur: Expectation = { name: 'cur', rule: 'in_set', column: 'currency', values: CURRENCIES, severity: 'drop' };
+    for (const batch of ['full_batch', 'no_raw']) {
+      const r = await evaluate({ conn, suite: { dataset: 'tx', expectations: [cur] }, batchView: batch, rawView: 'raw_view', now: NOW, viewPrefix: `t${++n}` });
+      const failures = await rowsOf(conn, `SELECT _row_id, _raw, _source FROM ${r.failuresView} ORDER BY _row_id`);
+      expect(failures.length).toBeGreaterThan(0);
+      expect(failures.every((f) => f._raw === `arrived:${f._row_id}` && f._source === `src:${f._row_id}`)).toBe(true);
+      const sample = r.outcomes[0]!.sample;
+      expect(sample.length).toBeGreaterThan(0);
+      expect(sample.every((row) => row._raw === `arrived:${row._row_id}`)).toBe(true);
+    }
+  });
+
   it('keeps at most 5 sample rows and no suite at all passes everything', async () => {
     const r = await run([{ name: 'bid', rule: 'column_pair', left: 'bid', op: '<', right: 'ask', severity: 'warn' }], 'full_batch');
     expect(r.outcomes[0]!.failed).toBeGreaterThan(5);
