@@ -159,7 +159,9 @@ async function stageParquet(conn: DuckDBConnection, decl: DatasetDeclaration, a:
     const columns = described.getRowObjectsJS().map((r) => String(r.column_name)).filter((c) => c !== 'file_row_number');
     const fields = (decl.sourceFields ?? []).map((f) => f.name);
     const cols = fields.map((f) => `${columns.includes(f) ? `CAST(${ident(f)} AS VARCHAR)` : 'NULL::VARCHAR'} AS ${ident(f)}`);
-    const rawStruct = `to_json({${columns.map((c) => `${literal(c)}: ${ident(c)}`).join(', ')}})::VARCHAR`;
+    // a file of exactly the declared columns: its rows are their fields (rawTextSql gives the JSON back)
+    const plain = columns.length === fields.length && columns.every((c, k) => c === fields[k]);
+    const rawStruct = plain ? 'NULL::VARCHAR' : `to_json({${columns.map((c) => `${literal(c)}: ${ident(c)}`).join(', ')}})::VARCHAR`;
     select = `SELECT ${[...cols, `${rawStruct} AS _raw`, 'NULL::VARCHAR AS _parse_error', `${literal(a.key + ':')} || (file_row_number + 1) AS _source`, 'file_row_number + 1 AS _line', "'parquet' AS _format", `${fileDate}::VARCHAR AS _file_date`].join(', ')} FROM ${scan}`;
   } catch (err) {
     return emitUnreadable(decl, a, err, emit);

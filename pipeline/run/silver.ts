@@ -25,6 +25,7 @@ import { QualityFailure, SchemaMismatch } from '../errors';
 import type { DatasetDeclaration, TaskContext, TaskInput } from '../types';
 import { registerRead } from './reads';
 import { addDays, dateLiteral, fillTemplate, ident, literal, trimSql } from './sql';
+import { rawTextSql } from './stage';
 import { ensureTable } from './tables';
 
 export class InvariantViolation extends Error {
@@ -294,12 +295,13 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
   // the suite reads s_rows itself: deleting the duplicates marks them, where a filtered copy would rewrite the batch
   if (duplicates > 0) await conn.run('DELETE FROM s_rows WHERE _row_id IN (SELECT _row_id FROM s_dups)');
   ctx.heartbeat({ taskId: input.taskId, stage: 'quality', rowsIn });
+  await conn.run(`CREATE OR REPLACE TEMP VIEW s_raw AS SELECT _row_id, ${rawTextSql(decl)} AS _raw, _source FROM s_batch`);
   const result = await evaluate({
     conn,
     suite,
     batchView: 's_rows',
-    // the records as they arrived stay in s_batch: joined on for failing and sample rows only
-    rawView: 's_batch',
+    // the records as they arrived (s_raw over s_batch): joined on for failing and sample rows only
+    rawView: 's_raw',
     existingView,
     referenceViews: refs,
     // freshness is judged at the end of the partition day, so backfills are judged like live runs
@@ -314,9 +316,10 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
        SELECT 1 AS _k, _row_id, rules, messages FROM ${result.failuresView}
      )
      -- reading failures first, then the suite's: a stable order, so a re-run writes the same rows
-     SELECT b._row_id, b._raw, b._source, flatten(list(f.rules ORDER BY f._k)) AS rules, flatten(list(f.messages ORDER BY f._k)) AS messages
-     FROM f JOIN s_batch b ON b._row_id = f._row_id
-     GROUP BY b._row_id, b._raw, b._source`,
+     , g AS (SELECT _row_id, flatten(list(rules ORDER BY _k)) AS rules, flatten(list(messages ORDER BY _k)) AS messages FROM f GROUP BY _row_id)
+     -- the record text is rebuilt after the join, for the failing rows only
+     SELECT b._row_id, ${rawTextSql(decl, 'b')} AS _raw, b._source, g.rules, g.messages
+     FROM g JOIN s_batch b ON b._row_id = g._row_id`,
   );
   // only the silver columns; a view, not a copy: counting it reads only _row_id, and the write streams it
   // (s_rows and the failure tables do not change in between, so both see the same rows)

@@ -147,6 +147,9 @@ export async function stageCsv(conn: DuckDBConnection, decl: DatasetDeclaration,
       return `CASE WHEN err IS NOT NULL OR ${c} = '' THEN NULL WHEN starts_with(${c}, '"') THEN replace(${c}[2:-2], '""', '"') ELSE ${c} END AS ${ident(f)}`;
     };
     const countError = `${literal(`expected ${header.length} fields (${header.join(',')}), found `)} || len(cells)`;
+    // a line that is its fields joined by commas is not stored twice (rawTextSql gives it back)
+    const plain = header.length === fields.length && header.every((h, k) => h === fields[k]);
+    const raw = plain ? 'CASE WHEN hasq OR err IS NOT NULL THEN l END' : 'l';
     await emitWithDate(
       emit,
       decl,
@@ -162,7 +165,7 @@ export async function stageCsv(conn: DuckDBConnection, decl: DatasetDeclaration,
                 ${header.map((_, k) => `cells[${k + 1}] AS __c${k + 1}`).join(', ')}
          FROM r
        )
-       SELECT ${[...fields.map(cell), 'l AS _raw', `${errorText(a.key, 'err')} AS _parse_error`, `${literal(a.key + ':')} || ln AS _source`, 'ln AS _line', "'csv' AS _format", `${a.fileDate ? literal(a.fileDate) : 'NULL'}::VARCHAR AS _file_date`].join(', ')}
+       SELECT ${[...fields.map(cell), `${raw} AS _raw`, `${errorText(a.key, 'err')} AS _parse_error`, `${literal(a.key + ':')} || ln AS _source`, 'ln AS _line', "'csv' AS _format", `${a.fileDate ? literal(a.fileDate) : 'NULL'}::VARCHAR AS _file_date`].join(', ')}
        FROM e`,
       a.ingestDate,
     );

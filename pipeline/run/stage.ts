@@ -75,6 +75,23 @@ export function bronzeSelect(decl: DatasetDeclaration, from: string, batchId: st
     FROM ${from}`;
 }
 
+/**
+ * A bronze row's record text, `alias`'s columns. Bronze stores `_raw` only where the fields
+ * cannot give it back: a CSV line whose header is the declared fields in order and that has no
+ * quote and parsed is its fields joined by commas (an empty cell is NULL); a Parquet row of a file
+ * with exactly the declared columns is the JSON of its fields as text. Everything else (JSON
+ * lines, Kafka, malformed lines, other headers) keeps `_raw`. Writing and re-reading the text
+ * of every record cost about a fifth of a day's CPU (docs/decisions.md).
+ */
+export function rawTextSql(decl: DatasetDeclaration, alias?: string): string {
+  const col = (c: string) => (alias ? `${alias}.${ident(c)}` : ident(c));
+  const fields = (decl.sourceFields ?? []).map((f) => f.name);
+  if (fields.length === 0) return col('_raw');
+  return `CASE WHEN ${col('_raw')} IS NOT NULL THEN ${col('_raw')}
+    WHEN ${col('_format')} = 'csv' THEN concat_ws(',', ${fields.map((f) => `coalesce(${col(f)}, '')`).join(', ')})
+    WHEN ${col('_format')} = 'parquet' THEN to_json({${fields.map((f) => `${literal(f)}: ${col(f)}`).join(', ')}})::VARCHAR END`;
+}
+
 /** Rows per business date in a staged batch: which silver partitions a commit feeds (late rows show up as earlier dates). */
 export async function stagedDates(conn: DuckDBConnection, stage: string, decl: DatasetDeclaration, ingestedAt: Date): Promise<Record<string, number>> {
   const r = await conn.runAndReadAll(

@@ -56,6 +56,15 @@ function fxOf(date: string): Record<string, number> {
   return Object.fromEntries(data.days.find((d) => d.date === date)!.fx.map((f) => [f.currency, f.rate_to_usd]));
 }
 
+/** A value as text or typed, compared by what it means: numbers by value, instants by time (DuckDB's text and JS's ISO differ in form). */
+function sameValue(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  const text = String(v);
+  if (text.trim() !== '' && !Number.isNaN(Number(text))) return Number(text);
+  const t = Date.parse(text.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00'));
+  return Number.isNaN(t) ? text : t;
+}
+
 async function runAll(runId: string): Promise<void> {
   for (const date of [D1, D2]) {
     for (const taskId of DAILY_ORDER) results.set(`${runId}:${date}:${taskId}`, await env.run(taskId, date, runId));
@@ -168,6 +177,35 @@ describe('pipeline on a local warehouse', () => {
       expect(q.filter((r) => JSON.parse(r.rules).includes('currency_known'))).toHaveLength(unknownCurrency);
       for (const r of q) expect(JSON.parse(r.messages).length, r._raw).toBeGreaterThan(0);
     }
+  });
+
+  it('gives every quarantined record its text as delivered, stored in bronze or not', async () => {
+    const q = await rows<{ _raw: string | null; source: string }>('silver.quarantine', `SELECT _raw, source FROM {{table}} WHERE dataset = 'transactions'`);
+    const bronze = await rows<{ stored: number; n: number }>('bronze.transactions', 'SELECT count(_raw) AS stored, count(*) AS n FROM {{table}}');
+    expect(Number(bronze[0]!.stored)).toBeLessThan(Number(bronze[0]!.n)); // plain CSV lines and Parquet rows are not stored twice
+    const lines = new Map<string, string[]>();
+    const parquet = new Map<string, Record<string, unknown>[]>();
+    const engine = env.engine;
+    let csv = 0;
+    let pq = 0;
+    for (const r of q) {
+      const [key, line] = [r.source.slice(0, r.source.lastIndexOf(':')), Number(r.source.slice(r.source.lastIndexOf(':') + 1))];
+      const file = path.join(env.landing, key);
+      if (key.endsWith('.csv')) {
+        if (!lines.has(key)) lines.set(key, (await fs.readFile(file, 'utf8')).split('\n'));
+        expect(r._raw, r.source).toBe(lines.get(key)![line - 1]!.replace(/\r$/, ''));
+        csv++;
+      } else if (key.endsWith('.parquet')) {
+        if (!parquet.has(key)) parquet.set(key, await engine.all(`SELECT * FROM read_parquet('${file}')`));
+        const want = parquet.get(key)![line - 1]!;
+        const got = JSON.parse(r._raw!) as Record<string, unknown>;
+        expect(Object.keys(got), r.source).toEqual(Object.keys(want));
+        for (const [k, v] of Object.entries(want)) expect(sameValue(got[k]), `${r.source} ${k}`).toEqual(sameValue(v));
+        pq++;
+      } else expect(r._raw, r.source).toBeTruthy();
+    }
+    expect(csv).toBeGreaterThan(0);
+    expect(pq).toBeGreaterThan(0);
   });
 
   it('computes daily_ohlcv equal to an independent computation from the generated ticks', async () => {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../lakehouse';
 import { parseCsv, parseJsonLines } from '../../pipeline/run/raw-records';
-import { createStage } from '../../pipeline/run/stage';
+import { createStage, rawTextSql } from '../../pipeline/run/stage';
 import { literal, trimSql } from '../../pipeline/run/sql';
 import { stageTextFile } from '../../pipeline/run/stage-files';
 import type { DatasetDeclaration } from '../../pipeline/types';
@@ -19,7 +19,10 @@ import { newConnection, rowsOf } from './quality-batch';
 
 const DIR = join(__dirname, '..', 'fixtures', 'bad-input');
 const FIELDS = ['transaction_id', 'customer_id', 'ts', 'amount', 'currency', 'a', 'b', 'c', 'd', 'e'];
-const decl = { name: 't', sourceFields: FIELDS.map((name) => ({ name, type: 'string' })), dateFrom: 'ts' } as unknown as DatasetDeclaration;
+const declOf = (fields: string[]) => ({ name: 't', sourceFields: fields.map((name) => ({ name, type: 'string' })), dateFrom: 'ts' }) as unknown as DatasetDeclaration;
+const decl = declOf(FIELDS);
+/** The corpus's CSV header: declared in this order, plain lines are stored without their text (rawTextSql rebuilds it). */
+const HEADER_ORDER = declOf(['transaction_id', 'customer_id', 'ts', 'amount', 'currency']);
 
 let engine: Engine;
 let conn: DuckDBConnection;
@@ -33,16 +36,17 @@ afterAll(async () => {
   await engine?.close();
 });
 
-/** What the stage holds for a file, as RawRecord-like rows in line order. */
-async function staged(path: string, key: string, format: 'csv' | 'jsonl') {
-  await createStage(conn, 'st', decl, { withDate: true });
-  await stageTextFile(conn, decl, format, { local: path, key, fileDate: '2024-01-02', ingestDate: '2024-01-05' }, async (select) => {
+/** What the stage holds for a file, as RawRecord-like rows in line order; `raw` is the record text as silver reads it, `stored` the `_raw` column. */
+async function staged(path: string, key: string, format: 'csv' | 'jsonl', d = decl) {
+  await createStage(conn, 'st', d, { withDate: true });
+  await stageTextFile(conn, d, format, { local: path, key, fileDate: '2024-01-02', ingestDate: '2024-01-05' }, async (select) => {
     await conn.run(`INSERT INTO st ${select}`);
   });
-  const rows = await rowsOf(conn, `SELECT * FROM st ORDER BY _line`);
+  const rows = await rowsOf(conn, `SELECT *, ${rawTextSql(d)} AS __text FROM st ORDER BY _line`);
   return rows.map((r) => ({
     line: Number(r._line),
-    raw: r._raw as string,
+    raw: r.__text as string,
+    stored: r._raw as string | null,
     parseError: r._parse_error as string | null,
     fields: Object.fromEntries(FIELDS.map((f) => [f, (r[f] ?? null) as string | null])),
     source: r._source as string,
@@ -60,11 +64,11 @@ const normalise = (records: { line: number; raw: string; parseError: string | nu
 /** JSON errors compare by kind: the reference carries V8's wording after "malformed JSON". */
 const kind = (e: string | null) => e?.replace(/malformed JSON .*/, 'malformed JSON');
 
-async function compare(path: string, key: string, format: 'csv' | 'jsonl') {
+async function compare(path: string, key: string, format: 'csv' | 'jsonl', d = decl) {
   const text = readFileSync(path, 'utf8');
   const json = format === 'jsonl';
   const want = normalise(json ? parseJsonLines(text, key) : parseCsv(text, key), json);
-  const got = await staged(path, key, format);
+  const got = await staged(path, key, format, d);
   expect(got.length).toBe(want.length);
   expect(got.map((r) => r.source)).toEqual(want.map((r) => `${key}:${r.line}`));
   expect(normalise(got, json).map((r) => ({ ...r, parseError: kind(r.parseError) }))).toEqual(
@@ -78,6 +82,22 @@ const corpus = readdirSync(DIR).filter((f) => /\.(csv|jsonl)$/.test(f));
 describe('DuckDB staging of text files matches the reference readers', () => {
   it.each(corpus)('%s', async (file) => {
     await compare(join(DIR, file), `landing/${file}`, file.endsWith('.csv') ? 'csv' : 'jsonl');
+  });
+
+  it.each(corpus.filter((f) => f.endsWith('.csv')))('%s, declared in its header order: only lines that are not their fields keep their text', async (file) => {
+    const got = await compare(join(DIR, file), `landing/${file}`, 'csv', HEADER_ORDER);
+    for (const r of got) expect(r.stored, `line ${r.line}`).toBe(r.parseError === null && !r.raw.includes('"') ? null : r.raw);
+  });
+
+  it('a CSV header in another order, or with other columns, keeps every line', async () => {
+    const path = join(tmp, 'order.csv');
+    writeFileSync(path, 'customer_id,transaction_id,ts,amount,currency\nC1,T1,2024-01-02T10:00:00Z,10,USD\n');
+    expect((await staged(path, 'o.csv', 'csv', HEADER_ORDER)).map((r) => [r.stored, r.raw])).toEqual([['C1,T1,2024-01-02T10:00:00Z,10,USD', 'C1,T1,2024-01-02T10:00:00Z,10,USD']]);
+    writeFileSync(path, 'transaction_id,customer_id,ts,amount,currency\nT1,,2024-01-02T10:00:00Z,10,USD\nT2,"C,2",,1,EUR\n');
+    expect((await staged(path, 'o.csv', 'csv', HEADER_ORDER)).map((r) => [r.stored, r.raw])).toEqual([
+      [null, 'T1,,2024-01-02T10:00:00Z,10,USD'],
+      ['T2,"C,2",,1,EUR', 'T2,"C,2",,1,EUR'],
+    ]);
   });
 
   const cases: [string, string, 'csv' | 'jsonl'][] = [
