@@ -250,45 +250,113 @@ const { zorder } = require(${JSON.stringify(path.join(root, 'lakehouse/maintenan
 });
 
 describe('the rewrite engine', () => {
+  /** A table handle on local disk over `base` (the rewrite engine needs only its store and engine). */
+  const on = (base: Engine, name: string, store: LocalStore | S3Store = new LocalStore(path.join(tmp, name))) => ({ name, store, engine: base, snapshot: async () => undefined as never, checkpoint: async () => 0 });
+  const limit = async (e: Engine): Promise<string> => String((await e.all<{ v: unknown }>("SELECT current_setting('memory_limit') AS v"))[0].v);
+  const UNIT: Record<string, number> = { bytes: 1, KiB: 2 ** 10, MiB: 2 ** 20, GiB: 2 ** 30, TiB: 2 ** 40 };
+  /** DuckDB reports a limit truncated to a tenth of its unit: the bytes reported, and by how much fewer than the limit they may be. */
+  const size = (reported: string): { bytes: number; off: number } => {
+    const m = /^(\d+)(\.\d)? (bytes|KiB|MiB|GiB|TiB)$/.exec(reported);
+    if (!m) throw new Error(`unexpected memory_limit ${reported}`);
+    const unit = UNIT[m[3]!]!;
+    return { bytes: Number(m[1]! + (m[2] ?? '')) * unit, off: m[2] ? 0.1 * unit : 0 };
+  };
+  /** The worker's limit and the rewrite instance's sum to the budget (one budget), the worker keeping the larger share. */
+  async function expectOneBudget(base: Engine, rewrite: Engine, budget: { bytes: number; off: number }): Promise<void> {
+    const w = size(await limit(base));
+    const r = size(await limit(rewrite));
+    expect(w.bytes + r.bytes).toBeLessThanOrEqual(budget.bytes + budget.off);
+    expect(w.bytes + w.off + r.bytes + r.off).toBeGreaterThanOrEqual(budget.bytes);
+    expect(w.bytes).toBeGreaterThan(2 * r.bytes);
+  }
+
   it('a table on local disk gets an instance of its own without the file cache, shared by concurrent rewrites; the last close removes its temp folder', async () => {
+    // no configured limit: the budget is DuckDB's default for the worker engine, given back by RESET
     const base = await Engine.create({ threads: 1, tempDirectory: path.join(tmp, 'spill') });
     // what killed workers left: an empty folder goes, one with spill files stays (a live run may own it)
     mkdirSync(path.join(tmp, 'spill', 'financelake-rewrite-killed-empty'), { recursive: true });
     mkdirSync(path.join(tmp, 'spill', 'financelake-rewrite-killed-spilled'), { recursive: true });
     writeFileSync(path.join(tmp, 'spill', 'financelake-rewrite-killed-spilled', 'duckdb_temp_storage-0.tmp'), 'x');
     try {
-      const local = await openRewriteEngine({ name: 'local', store: new LocalStore(path.join(tmp, 'rw')), engine: base, snapshot: async () => undefined as never, checkpoint: async () => 0 });
+      const full = await limit(base);
+      const local = await openRewriteEngine(on(base, 'rw'));
       expect(local.engine).not.toBe(base);
       expect(local.engine.options.tempDirectory).toMatch(new RegExp(`^${path.join(tmp, 'spill')}/financelake-rewrite-`));
       const [own] = await local.engine.all<{ cache: unknown; validate: unknown; threads: unknown; temp: unknown }>(
         "SELECT current_setting('enable_external_file_cache') AS cache, current_setting('validate_external_file_cache') AS validate, current_setting('threads') AS threads, current_setting('temp_directory') AS temp",
       );
       expect([String(own.cache), String(own.validate), Number(own.threads), own.temp]).toEqual(['false', 'NO_VALIDATION', 1, local.engine.options.tempDirectory]);
+      await expectOneBudget(base, local.engine, size(full));
       // the folder exists before any spill (DuckDB would create only its last level)
       expect(existsSync(local.engine.options.tempDirectory!)).toBe(true);
       expect(existsSync(path.join(tmp, 'spill', 'financelake-rewrite-killed-empty'))).toBe(false);
       expect(existsSync(path.join(tmp, 'spill', 'financelake-rewrite-killed-spilled', 'duckdb_temp_storage-0.tmp'))).toBe(true);
       // rewrites running at once share the instance; the last one out closes it and removes the folder
-      const other = await openRewriteEngine({ name: 'other', store: new LocalStore(path.join(tmp, 'rw2')), engine: base, snapshot: async () => undefined as never, checkpoint: async () => 0 });
+      const other = await openRewriteEngine(on(base, 'rw2'));
       expect(other.engine).toBe(local.engine);
       await local.close();
       await local.close(); // a second close of the same handle releases nothing more
       expect(String((await other.engine.all<{ v: unknown }>('SELECT 42 AS v'))[0].v)).toBe('42');
+      await expectOneBudget(base, other.engine, size(full));
       await other.close();
       expect(existsSync(local.engine.options.tempDirectory!)).toBe(false);
+      expect(await limit(base)).toBe(full);
       const [shared] = await base.all<{ cache: unknown; validate: unknown }>("SELECT current_setting('enable_external_file_cache') AS cache, current_setting('validate_external_file_cache') AS validate");
       expect([String(shared.cache), String(shared.validate)]).toEqual(['true', 'VALIDATE_ALL']);
       // the next rewrite opens a fresh instance
-      const next = await openRewriteEngine({ name: 'next', store: new LocalStore(path.join(tmp, 'rw3')), engine: base, snapshot: async () => undefined as never, checkpoint: async () => 0 });
+      const next = await openRewriteEngine(on(base, 'rw3'));
       expect(next.engine).not.toBe(local.engine);
       await next.close();
+      expect(await limit(base)).toBe(full);
       // S3 tables stay on the worker's engine (it holds the warehouse's S3 secrets)
-      const s3 = await openRewriteEngine({ name: 's3', store: new S3Store('s3://bucket/t'), engine: base, snapshot: async () => undefined as never, checkpoint: async () => 0 });
+      const s3 = await openRewriteEngine(on(base, 's3', new S3Store('s3://bucket/t')));
       expect(s3.engine).toBe(base);
       await s3.close();
       expect(String((await base.all<{ v: unknown }>('SELECT 1 AS v'))[0].v)).toBe('1');
     } finally {
       await base.close();
+    }
+  });
+
+  it('holds one memory budget: the worker gives the rewrite instance a share and gets its full limit back from the last close, also when opening fails', async () => {
+    const budget = { bytes: 1e9, off: 0 }; // 1GB: DuckDB's KB..GB are powers of 1000
+    const base = await Engine.create({ threads: 1, memoryLimit: '1GB', tempDirectory: path.join(tmp, 'spill-budget') });
+    writeFileSync(path.join(tmp, 'not-a-folder'), 'x');
+    // the worker's temp folder under a file: the rewrite instance's folder cannot be made
+    const broken = await Engine.create({ threads: 1, memoryLimit: '1GB', tempDirectory: path.join(tmp, 'not-a-folder', 'spill') });
+    const busy = await Engine.create({ threads: 1, memoryLimit: '64MB' });
+    try {
+      const full = await limit(base);
+      expect(size(full).bytes + size(full).off).toBeGreaterThanOrEqual(budget.bytes);
+      const a = await openRewriteEngine(on(base, 'budget-a'));
+      const b = await openRewriteEngine(on(base, 'budget-b'));
+      expect(b.engine).toBe(a.engine);
+      await expectOneBudget(base, a.engine, budget);
+      await a.close();
+      await expectOneBudget(base, b.engine, budget); // b still rewrites: still split
+      // a rewrite opening while the last one closes waits for it: never two instances, nor the full limit beside one
+      const closing = b.close();
+      const c = await openRewriteEngine(on(base, 'budget-c'));
+      await closing;
+      expect(c.engine).not.toBe(a.engine);
+      await expectOneBudget(base, c.engine, budget);
+      await c.close();
+      expect(await limit(base)).toBe(full);
+
+      await expect(openRewriteEngine(on(broken, 'budget-broken'))).rejects.toThrow(/ENOTDIR/);
+      expect(await limit(broken)).toBe(full);
+
+      // a worker holding memory it cannot spill (no temp folder) above its share: the rewrite runs on it, its limit untouched
+      await busy.run("SET temp_directory = ''");
+      await busy.run("CREATE TABLE held AS SELECT repeat('x', 100) || range AS s FROM range(480000)");
+      const busyFull = await limit(busy);
+      const fallback = await openRewriteEngine(on(busy, 'budget-busy'));
+      expect(fallback.engine).toBe(busy);
+      expect(await limit(busy)).toBe(busyFull);
+      await fallback.close();
+      expect(await limit(busy)).toBe(busyFull);
+    } finally {
+      await Promise.all([base.close(), broken.close(), busy.close()]);
     }
   });
 });
