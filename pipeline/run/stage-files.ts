@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ObjectStore } from '../../lakehouse';
 import type { DatasetDeclaration, FileFormat } from '../types';
-import { businessDateSql } from './stage';
+import { businessDateSql, jsonRecordSql } from './stage';
 import { ident, literal } from './sql';
 
 export interface StageFileArgs {
@@ -186,6 +186,8 @@ export async function stageJsonLines(conn: DuckDBConnection, decl: DatasetDeclar
     // one parse into a struct of text values (cheaper than a path extraction per field)
     const shape = literal(JSON.stringify(Object.fromEntries(fields.map((f) => [f, 'VARCHAR']))));
     const values = fields.length ? `CASE WHEN err IS NULL THEN json_transform(l, ${shape}) END` : 'NULL';
+    // a line that is exactly its fields as rawTextSql writes them is not stored twice
+    const raw = fields.length ? `CASE WHEN err IS NULL AND ${jsonRecordSql(decl, (f) => `vals.${ident(f)}`)} = l THEN NULL ELSE l END` : 'l';
     await emitWithDate(
       emit,
       decl,
@@ -197,7 +199,7 @@ export async function stageJsonLines(conn: DuckDBConnection, decl: DatasetDeclar
                             WHEN ${onlyWhere("NOT starts_with(l, '{')", "json_type(l) <> 'OBJECT'")} THEN 'expected a JSON object, got ' || ${JSON_TYPE_NAME} END AS err
          FROM ${LINES} WHERE ${notBlank('l')}
        ), v AS (SELECT *, ${values} AS vals FROM e)
-       SELECT ${[...fields.map((f) => `vals.${ident(f)} AS ${ident(f)}`), 'l AS _raw', `${errorText(a.key, 'err')} AS _parse_error`, `${literal(a.key + ':')} || ln AS _source`, 'ln AS _line', "'jsonl' AS _format", `${a.fileDate ? literal(a.fileDate) : 'NULL'}::VARCHAR AS _file_date`].join(', ')}
+       SELECT ${[...fields.map((f) => `vals.${ident(f)} AS ${ident(f)}`), `${raw} AS _raw`, `${errorText(a.key, 'err')} AS _parse_error`, `${literal(a.key + ':')} || ln AS _source`, 'ln AS _line', "'jsonl' AS _format", `${a.fileDate ? literal(a.fileDate) : 'NULL'}::VARCHAR AS _file_date`].join(', ')}
        FROM v`,
       a.ingestDate,
     );

@@ -100,6 +100,24 @@ describe('DuckDB staging of text files matches the reference readers', () => {
     ]);
   });
 
+  it('a JSON line that is exactly its declared fields in order is not stored; any other form is', async () => {
+    const typed = { ...HEADER_ORDER, sourceFields: HEADER_ORDER.sourceFields!.map((f) => (f.name === 'amount' ? { ...f, type: 'double' } : f)) } as DatasetDeclaration;
+    const lines = [
+      '{"transaction_id":"T1","customer_id":"C1","ts":"2024-01-02T10:00:00Z","amount":10.5,"currency":"USD"}',
+      '{"transaction_id":"T2","customer_id":null,"ts":"2024-01-02T10:00:00Z","amount":"7","currency":"EUR"}',
+      '{"customer_id":"C3","transaction_id":"T3","ts":"2024-01-02T10:00:00Z","amount":1,"currency":"USD"}',
+      '{"transaction_id": "T4","customer_id":"C4","ts":"2024-01-02T10:00:00Z","amount":1,"currency":"USD"}',
+      '{"transaction_id":"T5 \\"q\\" é/😀","customer_id":"C5","ts":"x","amount":1e2,"currency":"USD","extra":1}',
+      '{"transaction_id":"T6","customer_id":null,"ts":null,"amount":-0.25,"currency":"US\\u0044"}',
+      '{"transaction_id":"T7","customer_id":"C7","ts":"2024-01-02T10:00:00Z","amount":2,"currency":"USD"}',
+    ];
+    const path = join(tmp, 'plain.jsonl');
+    writeFileSync(path, lines.join('\n') + '\n');
+    const got = await staged(path, 'p.jsonl', 'jsonl', typed);
+    expect(got.map((r) => r.raw)).toEqual(lines);
+    expect(got.map((r) => r.stored === null)).toEqual([true, false, false, false, false, false, true]);
+  });
+
   const cases: [string, string, 'csv' | 'jsonl'][] = [
     ['quoted, BOM, CRLF, empty cells', '\ufeffa,b,c\r\n1,"x, ""y""",\r\n2,"",z\r\n', 'csv'],
     ['wrong field counts', 'a,b,c\n1,2\n1,2,3,4\n#garbage#\n5,6,7\n', 'csv'],
