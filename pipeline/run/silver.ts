@@ -79,8 +79,9 @@ function typingSql(decl: DatasetDeclaration, date: string, batch: string): strin
   }
   if (!(decl.sourceFields ?? []).some((f) => f.name === dateCol)) cols.push(`${dateLiteral(date)} AS ${ident(dateCol)}`);
   const errList = errors.length ? `list_filter([${errors.join(', ')}], x -> x IS NOT NULL)` : 'CAST([] AS VARCHAR[])';
-  // _source stays in s_batch: only the quarantine needs it, and it joins s_batch back
-  return `SELECT _row_id, _raw, _parse_error, _format, ${cols.join(', ')}, ${errList} AS _cast_errors FROM ${batch}`;
+  // _source stays in s_batch: only the quarantine needs it, and it joins s_batch back.
+  // _raw is the record text (rebuilt where bronze did not store it): computed only where read (JSON Schema)
+  return `SELECT _row_id, ${rawTextSql(decl, batch)} AS _raw, _parse_error, _format, ${cols.join(', ')}, ${errList} AS _cast_errors FROM ${batch}`;
 }
 
 async function scalar(conn: DuckDBConnection, sql: string): Promise<number> {
