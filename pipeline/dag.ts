@@ -29,6 +29,11 @@ export interface DagDeclaration {
   retry?: Partial<RetrySpec>;
   timeoutMs?: number;
   heartbeatTimeoutMs?: number;
+  /** Business keys and the date column: silver dedups against earlier dates unless the keys hold the date. */
+  keys?: string[];
+  dateColumn?: string;
+  /** How a read table is read: 'history' (a window of dates) and 'asof' (the latest date up to D) reach earlier dates. */
+  readSpecs?: Record<string, { mode: string }>;
 }
 
 export interface DagTask {
@@ -39,6 +44,12 @@ export interface DagTask {
   retry: RetrySpec;
   startToCloseTimeoutMs: number;
   heartbeatTimeoutMs: number;
+  /**
+   * The task reads what earlier dates wrote (silver dedup against earlier dates, a window or
+   * as-of read), so its days must run in date order to give what daily runs give. Absent in
+   * DAGs recorded before it existed.
+   */
+  readsEarlierDates?: boolean;
 }
 
 export interface Dag {
@@ -105,6 +116,8 @@ export function buildDag(declarations: readonly DagDeclaration[]): Dag {
     for (const r of reads) {
       if (!TASK_ID.test(r)) throw new DagError(`dataset "${d.name}" reads "${r}": expected '<bronze|silver|gold>.<dataset>'`, [r]);
     }
+    const earlierReads = Object.values(d.readSpecs ?? {}).some((r) => r.mode === 'history' || r.mode === 'asof');
+    const crossDayKeys = (d.keys ?? []).length > 0 && !(d.keys ?? []).includes(d.dateColumn ?? 'date');
     const common = {
       dataset: d.name,
       retry: retryOf(d),
@@ -114,12 +127,12 @@ export function buildDag(declarations: readonly DagDeclaration[]): Dag {
     if (d.source === undefined || d.source === null) {
       // No source: a derived (gold) dataset, one task.
       const id = `gold.${d.name}`;
-      tasks.set(id, { id, layer: 'gold', deps: uniqSorted(reads.filter((r) => r !== id)), ...common });
+      tasks.set(id, { id, layer: 'gold', deps: uniqSorted(reads.filter((r) => r !== id)), ...common, readsEarlierDates: earlierReads });
     } else {
       const bronze = `bronze.${d.name}`;
       const silver = `silver.${d.name}`;
-      tasks.set(bronze, { id: bronze, layer: 'bronze', deps: [], ...common });
-      tasks.set(silver, { id: silver, layer: 'silver', deps: uniqSorted([bronze, ...reads.filter((r) => r !== silver)]), ...common });
+      tasks.set(bronze, { id: bronze, layer: 'bronze', deps: [], ...common, readsEarlierDates: false });
+      tasks.set(silver, { id: silver, layer: 'silver', deps: uniqSorted([bronze, ...reads.filter((r) => r !== silver)]), ...common, readsEarlierDates: earlierReads || crossDayKeys });
     }
   }
   const missing: string[] = [];
@@ -254,6 +267,16 @@ export function selectDag(dag: Dag, sel: { datasets?: string[]; tasks?: string[]
   return {
     tasks: dag.tasks.filter((t) => chosen!.has(t.id)).map((t) => ({ ...t, deps: t.deps.filter((d) => chosen!.has(d)) })),
   };
+}
+
+/**
+ * How many days a range may run at once: `requested`, or 1 when a task of `dag` reads what
+ * earlier dates wrote (then day D+1 must see day D's output, as daily runs would). `inOrderFor`
+ * names those tasks.
+ */
+export function daysAtOnce(dag: Dag, requested: number): { width: number; inOrderFor: string[] } {
+  const inOrderFor = dag.tasks.filter((t) => t.readsEarlierDates).map((t) => t.id);
+  return { width: inOrderFor.length ? 1 : requested, inOrderFor };
 }
 
 export function isDone(s: TaskState | undefined): boolean {

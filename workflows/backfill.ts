@@ -1,11 +1,15 @@
 /**
  * backfill: dailyPipeline for every date in [from, to], at most `concurrency` days at
- * once, each as a child with the day's id (financelake/daily/<date>). Long ranges
- * continue-as-new every `datesPerRun` dates so the history stays small.
+ * once, each as a child with the day's id (financelake/daily/<date>). Days run one after
+ * another, in date order, when a selected task reads what earlier dates wrote (silver's
+ * dedup against earlier dates, a window or as-of read): a range then gives what daily runs
+ * give. Long ranges continue-as-new every `datesPerRun` dates so the history stays small.
  */
-import { ParentClosePolicy, continueAsNew, startChild } from '@temporalio/workflow';
+import { ParentClosePolicy, continueAsNew, log, patched, startChild } from '@temporalio/workflow';
+import { daysAtOnce, selectDag } from '../pipeline/dag';
 import { addDays, assertDate, dateRange } from './dates';
 import { dailyPipeline } from './daily-pipeline';
+import { control } from './control';
 import { invalidInput, rootMessage } from './failures';
 import { dailyWorkflowId } from './ids';
 
@@ -25,6 +29,8 @@ export interface BackfillResult {
   to: string;
   succeeded: string[];
   failed: { date: string; error?: string }[];
+  /** The selected tasks that read earlier dates, for which the days ran in date order (none: `concurrency` days at once). */
+  inDateOrderFor?: string[];
 }
 
 export async function backfill(input: BackfillInput): Promise<BackfillResult> {
@@ -40,6 +46,19 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   });
   const result: BackfillResult = input.done ?? { from: input.from, to: input.to, succeeded: [], failed: [] };
   const batch = dates.slice(0, datesPerRun);
+  let width = concurrency;
+  // histories from before the date-order rule replay without the planDag call
+  if (patched('backfill-date-order')) {
+    const full = await control.planDag({});
+    let dag = full;
+    invalidInput(() => {
+      dag = selectDag(full, { datasets: input.datasets });
+    });
+    const order = daysAtOnce(dag, concurrency);
+    width = order.width;
+    result.inDateOrderFor = order.inOrderFor;
+    if (order.width < concurrency) log.info('backfill: days run in date order', { tasks: order.inOrderFor });
+  }
 
   let next = 0;
   const worker = async () => {
@@ -59,7 +78,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, batch.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(width, batch.length) }, worker));
   result.succeeded.sort();
   result.failed.sort((a, b) => (a.date < b.date ? -1 : 1));
 

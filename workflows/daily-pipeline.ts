@@ -12,7 +12,6 @@ import {
   ParentClosePolicy,
   condition,
   type ChildWorkflowHandle,
-  proxyActivities,
   setHandler,
   startChild,
   upsertSearchAttributes,
@@ -20,10 +19,11 @@ import {
   log,
 } from '@temporalio/workflow';
 import { SearchAttributeType, defineSearchAttributeKey } from '@temporalio/common';
-import type { FinanceLakeActivities, TaskSummary } from '../activities/types';
+import type { TaskSummary } from '../activities/types';
 import { LAYERS, isDone, nextPartition, partitions, propagateSkips, selectDag, type Dag, type DagTask, type PartitionStart, type TaskState } from '../pipeline/dag';
 import { assertDate, dayBefore } from './dates';
-import { NON_RETRYABLE_TYPES, invalidInput, rootMessage } from './failures';
+import { control } from './control';
+import { invalidInput, rootMessage } from './failures';
 import { partitionWorkflowId } from './ids';
 import { emptySummary, partitionPipeline } from './partition';
 import { progressQuery, taskStateSignal, upstreamSignal, type PipelineResult, type Progress } from './progress';
@@ -42,10 +42,6 @@ export interface DailyPipelineInput {
   record?: boolean;
 }
 
-const control = proxyActivities<FinanceLakeActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { maximumAttempts: 5, initialInterval: '1 second', maximumInterval: '20 seconds', nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
-});
 
 const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 

@@ -1,13 +1,15 @@
 /**
  * replayFailed: for each date in [from, to], the tasks whose latest recorded outcome (run
  * ledger ops.runs) is failed or skipped are run again, with everything downstream of them,
- * as a dailyPipeline restricted to those tasks.
+ * as a dailyPipeline restricted to those tasks. Dates run in date order, one at a time, when
+ * a replayed task reads what earlier dates wrote (as backfill).
  */
-import { ParentClosePolicy, proxyActivities, startChild } from '@temporalio/workflow';
-import type { FinanceLakeActivities } from '../activities/types';
+import { ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
+import { daysAtOnce, selectDag } from '../pipeline/dag';
+import { control } from './control';
 import { assertDate } from './dates';
 import { dailyPipeline } from './daily-pipeline';
-import { NON_RETRYABLE_TYPES, invalidInput, rootMessage } from './failures';
+import { invalidInput, rootMessage } from './failures';
 import { dailyWorkflowId } from './ids';
 
 export interface ReplayFailedInput {
@@ -21,10 +23,6 @@ export interface ReplayFailedResult {
   replayed: { date: string; tasks: string[]; status: 'succeeded' | 'failed'; error?: string }[];
 }
 
-const control = proxyActivities<FinanceLakeActivities>({
-  startToCloseTimeout: '5 minutes',
-  retry: { maximumAttempts: 5, initialInterval: '1 second', maximumInterval: '20 seconds', nonRetryableErrorTypes: NON_RETRYABLE_TYPES },
-});
 
 export async function replayFailed(input: ReplayFailedInput): Promise<ReplayFailedResult> {
   const concurrency = input.concurrency ?? 2;
@@ -35,6 +33,13 @@ export async function replayFailed(input: ReplayFailedInput): Promise<ReplayFail
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new Error(`concurrency: expected a whole number >= 1, got ${input.concurrency}`);
   });
   const failed = await control.findFailed({ from: input.from, to: input.to });
+  let width = concurrency;
+  // histories from before the date-order rule replay without the planDag call
+  if (failed.length > 1 && patched('replay-date-order')) {
+    const full = await control.planDag({});
+    const replayed = new Set(failed.flatMap((f) => selectDag(full, { tasks: f.tasks, withDownstream: true }).tasks.map((t) => t.id)));
+    width = daysAtOnce({ tasks: full.tasks.filter((t) => replayed.has(t.id)) }, concurrency).width;
+  }
   const out: ReplayFailedResult['replayed'] = [];
   let next = 0;
   const worker = async () => {
@@ -53,7 +58,7 @@ export async function replayFailed(input: ReplayFailedInput): Promise<ReplayFail
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, failed.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(width, failed.length) }, worker));
   out.sort((a, b) => (a.date < b.date ? -1 : 1));
   return { replayed: out };
 }

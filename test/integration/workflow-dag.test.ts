@@ -190,6 +190,29 @@ describe('dailyPipeline on a real Temporal dev server', () => {
     expect(runs.length).toBe(3);
     const days = new Set(fakes.calls.filter((c) => c.date.startsWith('2024-02')).map((c) => c.date));
     expect(days.size).toBe(5);
+    expect(res.inDateOrderFor).toEqual([]); // fx_rates reads no earlier date: days at once
+  });
+
+  it('backfill runs days in date order when a task reads what earlier dates wrote', async () => {
+    const events: string[] = [];
+    fakes.behaviours.set('silver.transactions', async (input) => {
+      if (!input.date.startsWith('2024-06')) return;
+      events.push(`start ${input.date}`);
+      await new Promise((r) => setTimeout(r, 150)); // a second day started meanwhile would show here
+      events.push(`end ${input.date}`);
+    });
+    try {
+      const res = await env.client.workflow.execute(backfill, {
+        taskQueue,
+        workflowId: `test/backfill-order/${Math.random()}`,
+        args: [{ from: '2024-06-01', to: '2024-06-03', concurrency: 3, datasets: ['transactions'] }],
+      });
+      expect(res.succeeded).toEqual(['2024-06-01', '2024-06-02', '2024-06-03']);
+      expect(res.inDateOrderFor).toEqual(['silver.transactions']);
+      expect(events).toEqual(['start 2024-06-01', 'end 2024-06-01', 'start 2024-06-02', 'end 2024-06-02', 'start 2024-06-03', 'end 2024-06-03']);
+    } finally {
+      fakes.behaviours.delete('silver.transactions');
+    }
   });
 
   it('two workers on the same task queue share the work', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, DagError, buildDag, renderDag, selectDag, type DagDeclaration } from '../../pipeline/dag';
+import { DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, DagError, buildDag, daysAtOnce, renderDag, selectDag, type DagDeclaration } from '../../pipeline/dag';
 import { FAKE_DECLARATIONS } from './dag-fixtures';
 import { validateDeclarations } from '../../activities/validate';
 import { datasets } from '../../pipeline';
@@ -56,6 +56,27 @@ describe('buildDag: derivation from declarations', () => {
     const text = renderDag(buildDag(FAKE_DECLARATIONS));
     expect(text).toMatch(/^13 tasks, \d+ edges/);
     expect(text).toMatch(/silver\.transactions\s+<- bronze\.transactions, silver\.customers, silver\.fx_rates/);
+  });
+});
+
+describe('tasks that read earlier dates (backfills run their days in date order)', () => {
+  it('flags silver deduping on keys without the date, and history / as-of reads, in the real declarations', () => {
+    const dag = validateDeclarations();
+    expect(dag.tasks.filter((t) => t.readsEarlierDates).map((t) => t.id).sort()).toEqual([
+      'gold.customer_daily_activity', // silver.customers as of the date
+      'gold.risk_metrics', // a window of daily_ohlcv
+      'gold.technical_indicators',
+      'silver.market_ticks', // keys (symbol, exchange, ts): dedup against earlier dates
+      'silver.transactions', // transaction_id, and customers / FX as of the date
+    ]);
+    expect(dag.tasks.filter((t) => t.readsEarlierDates === undefined)).toEqual([]);
+  });
+
+  it('daysAtOnce: the requested width only when no task reads earlier dates', () => {
+    const dag = buildDag(FAKE_DECLARATIONS);
+    expect(daysAtOnce(selectDag(dag, { datasets: ['fx_rates', 'customers'] }), 4)).toEqual({ width: 4, inOrderFor: [] });
+    expect(daysAtOnce(selectDag(dag, { datasets: ['transactions', 'fx_rates'] }), 4)).toEqual({ width: 1, inOrderFor: ['silver.transactions'] });
+    expect(daysAtOnce(dag, 3).inOrderFor).toEqual(['silver.transactions', 'gold.technical_indicators']);
   });
 });
 
