@@ -96,18 +96,23 @@ export function rawTextSql(decl: DatasetDeclaration, alias?: string): string {
 
 /**
  * The compact JSON object of the declared fields in declared order: values of numeric fields bare,
- * others in quotes as they are (no escaping), NULL as null. A JSON line equal to this is not
- * stored (stage-files.ts compares the two byte for byte), so the text it gives back is always
- * exact; a line it does not match (escapes, spacing, key order, a number in quotes) keeps `_raw`.
- * Plain concatenation, because it runs on every line: to_json per value cost more than it saved.
+ * others in quotes as they are (no escaping). A JSON line equal to this is not stored
+ * (stage-files.ts compares the two byte for byte), so the text it gives back is always exact; a
+ * line it does not match (escapes, spacing, key order, a number in quotes, a null: NULL gives
+ * nothing here) keeps `_raw`. One `concat` call, because it runs on every line: a chain of `||`
+ * copies the growing prefix once per piece, and to_json per value cost more than it saved.
  */
 export function jsonRecordSql(decl: DatasetDeclaration, col: (field: string) => string): string {
-  const parts = (decl.sourceFields ?? []).map((f, k) => {
-    const v = col(f.name);
-    const numeric = /^(decimal|double|float|long|integer|short|byte)\b/.test(f.type);
-    return `${literal(`${k ? ',' : '{'}${JSON.stringify(f.name)}:`)} || coalesce(${numeric ? v : `'"' || ${v} || '"'`}, 'null')`;
+  const args: string[] = [];
+  let text = '{';
+  (decl.sourceFields ?? []).forEach((f, k) => {
+    const quote = /^(decimal|double|float|long|integer|short|byte)\b/.test(f.type) ? '' : '"';
+    text += `${k ? ',' : ''}${JSON.stringify(f.name)}:${quote}`;
+    args.push(literal(text), col(f.name));
+    text = quote;
   });
-  return `(${parts.join(' || ')} || '}')`;
+  args.push(literal(`${text}}`));
+  return `concat(${args.join(', ')})`;
 }
 
 /** Rows per business date in a staged batch: which silver partitions a commit feeds (late rows show up as earlier dates). */
