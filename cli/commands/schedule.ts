@@ -44,7 +44,9 @@ export async function upsertDailySchedule(client: Client, config: Config, id: st
     workflowId: `financelake/scheduled/${id}`,
     args: [o.datasets ? { datasets: o.datasets } : {}] as [Parameters<typeof dailyPipeline>[0]],
   };
-  const policies = { catchupWindow: `${o.catchupHours} hours`, overlap: ScheduleOverlapPolicy.SKIP, pauseOnFailure: false };
+  // BUFFER_ALL: after downtime the missed days run one after another, in date order (SKIP would
+  // drop every missed day but the first while it runs; days must not overlap: docs/workflows.md)
+  const policies = { catchupWindow: `${o.catchupHours} hours`, overlap: ScheduleOverlapPolicy.BUFFER_ALL, pauseOnFailure: false };
   return upsertSchedule(client, { scheduleId: id, spec, action, policies, note: 'financelake daily pipeline', paused: o.paused });
 }
 

@@ -1,6 +1,7 @@
 /** The daily Schedule on a real dev server: idempotent create/update, trigger runs yesterday, pause. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ScheduleOverlapPolicy } from '@temporalio/client';
 import { loadConfig } from '../../config/env';
 import { upsertDailySchedule } from '../../cli/commands/schedule';
 import { dayBefore } from '../../workflows/dates';
@@ -36,6 +37,7 @@ describe('daily schedule', () => {
     let d = await handle.describe();
     expect(d.spec.calendars?.[0]).toMatchObject({ hour: [{ start: 3, end: 3, step: 1 }], minute: [{ start: 30, end: 30, step: 1 }] });
     expect(d.policies.catchupWindow).toBe(6 * 3600 * 1000);
+    expect(d.policies.overlap).toBe(ScheduleOverlapPolicy.BUFFER_ALL); // missed days run one after another, none dropped
     const schedules: string[] = [];
     for await (const s of env.client.schedule.list()) schedules.push(s.scheduleId);
     expect(schedules.filter((s) => s === id)).toHaveLength(1);
