@@ -8,6 +8,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { DeltaError, mapLimit, StorageError, type CommitResult, type DeltaTable, type ObjectInfo, type ObjectStore } from '../../lakehouse';
 import type { DatasetDeclaration, FileFormat, FilesSource, TaskContext, TaskInput } from '../types';
 import { ident, literal } from './sql';
+import { stagingRawTextSpec, type RawTextSpec } from './raw-text';
 import { addCounts, bronzeSelect, dateInPath } from './stage';
 import { emitWithDate, stageTextFile, withLocalFile, type EmitStaged, type StageFileArgs } from './stage-files';
 
@@ -53,6 +54,7 @@ export async function ingestFiles(
   }
   const done = (await table.snapshot()).txns;
   const pending = candidates.filter((c) => done.get(fileAppId(decl.name, c.info.key)) === undefined);
+  const rawText = await stagingRawTextSpec(table, decl);
   // Files are read and committed side by side, one connection each, as many as DuckDB has threads:
   // parts of a file's read (line numbering, one output file) run on one thread, so two files fill
   // two cores. Each file is its own blind append with its own txn, so the commits never conflict.
@@ -67,7 +69,7 @@ export async function ingestFiles(
       const c = free.pop()!;
       try {
         ctx.heartbeat({ taskId: input.taskId, file: file.info.key, done: n, of: pending.length });
-        return await ingestOne(ctx, input, decl, table, store, c, file);
+        return await ingestOne(ctx, input, decl, table, store, c, file, rawText);
       } finally {
         free.push(c);
       }
@@ -111,10 +113,11 @@ async function ingestOne(
   store: ObjectStore,
   conn: DuckDBConnection,
   { info, format }: { info: ObjectInfo; format: FileFormat },
+  rawText: RawTextSpec | undefined,
 ): Promise<FileOutcome> {
   const now = ctx.now?.() ?? new Date();
   const batchId = `${input.runId}:${info.key}`;
-  const args = { key: info.key, fileDate: dateInPath(info.key), ingestDate: now.toISOString().slice(0, 10) };
+  const args = { key: info.key, fileDate: dateInPath(info.key), ingestDate: now.toISOString().slice(0, 10), rawText };
   let result: CommitResult | undefined;
   // no staged copy of the rows in between
   const write: EmitStaged = async (select) => {
@@ -160,7 +163,7 @@ async function stageParquet(conn: DuckDBConnection, decl: DatasetDeclaration, a:
     const fields = (decl.sourceFields ?? []).map((f) => f.name);
     const cols = fields.map((f) => `${columns.includes(f) ? `CAST(${ident(f)} AS VARCHAR)` : 'NULL::VARCHAR'} AS ${ident(f)}`);
     // a file of exactly the declared columns: its rows are their fields (rawTextSql gives the JSON back)
-    const plain = columns.length === fields.length && columns.every((c, k) => c === fields[k]);
+    const plain = a.rawText !== undefined && columns.length === a.rawText.fields.length && columns.every((c, k) => c === a.rawText!.fields[k]);
     const rawStruct = plain ? 'NULL::VARCHAR' : `to_json({${columns.map((c) => `${literal(c)}: ${ident(c)}`).join(', ')}})::VARCHAR`;
     select = `SELECT ${[...cols, `${rawStruct} AS _raw`, 'NULL::VARCHAR AS _parse_error', `${literal(a.key + ':')} || (file_row_number + 1) AS _source`, 'file_row_number + 1 AS _line', "'parquet' AS _format", `${fileDate}::VARCHAR AS _file_date`].join(', ')} FROM ${scan}`;
   } catch (err) {

@@ -11,7 +11,7 @@ import { SchemaMismatch } from '../errors';
 import { dataset } from '../registry';
 import type { TaskContext } from '../types';
 import { registerBronzeDate, typeBatch } from './silver';
-import { rawTextSql } from './stage';
+import { rawTextSql } from './raw-text';
 import { addDays, dateLiteral, ident, literal, viewName } from './sql';
 import { ensureTable } from './tables';
 
@@ -29,7 +29,7 @@ export async function replayQuarantined(ctx: TaskContext, args: { dataset: strin
   try {
     await conn.run("SET TimeZone = 'UTC'");
     const silver = await ensureTable(ctx.warehouse, `silver.${decl.name}`);
-    await registerBronzeDate(ctx, decl, date, conn);
+    const { rawText } = await registerBronzeDate(ctx, decl, date, conn);
     // stored rows up to D: a replayed key must not duplicate one already in silver
     await silver.registerView(conn, 'r_existing_scan', { predicate: `${dateCol} <= ${literal(date)}` });
     await conn.run(`CREATE OR REPLACE TEMP VIEW r_existing AS SELECT * FROM r_existing_scan WHERE ${ident(dateCol)} <= ${dateLiteral(date)}`);
@@ -45,8 +45,8 @@ export async function replayQuarantined(ctx: TaskContext, args: { dataset: strin
       referenceViews,
       now: new Date(Date.parse(`${addDays(date, 1)}T00:00:00Z`)),
       prepare: async (c, rawView) => {
-        await c.run(`CREATE OR REPLACE TEMP TABLE s_batch AS SELECT r._row_id, b.* EXCLUDE (_raw), ${rawTextSql(decl, 'b')} AS _raw FROM ${rawView} r JOIN s_bronze b ON b._source = r._source`);
-        await typeBatch(ctx, decl, date, c);
+        await c.run(`CREATE OR REPLACE TEMP TABLE s_batch AS SELECT r._row_id, b.* EXCLUDE (_raw), ${rawTextSql(rawText, 'b')} AS _raw FROM ${rawView} r JOIN s_bronze b ON b._source = r._source`);
+        await typeBatch(ctx, decl, date, c, rawText);
         // rows that still cannot be read or cast stay in the quarantine
         await c.run('CREATE OR REPLACE TEMP TABLE s_replay AS SELECT * FROM s_rows WHERE _row_id NOT IN (SELECT _row_id FROM s_pre_rows)');
         return 's_replay';

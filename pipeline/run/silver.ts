@@ -25,7 +25,7 @@ import { QualityFailure, SchemaMismatch } from '../errors';
 import type { DatasetDeclaration, TaskContext, TaskInput } from '../types';
 import { registerRead } from './reads';
 import { addDays, dateLiteral, fillTemplate, ident, literal, trimSql } from './sql';
-import { rawTextSql } from './stage';
+import { rawTextSql, readingRawTextSpec, type RawTextSpec } from './raw-text';
 import { ensureTable } from './tables';
 
 export class InvariantViolation extends Error {
@@ -60,7 +60,7 @@ function standardized(decl: DatasetDeclaration, f: Field): string {
   return f.type === 'string' ? raw : trimSql(raw);
 }
 
-function typingSql(decl: DatasetDeclaration, date: string, batch: string): string {
+function typingSql(decl: DatasetDeclaration, date: string, batch: string, rawText: RawTextSpec): string {
   const dateCol = decl.dateColumn ?? 'date';
   const cols: string[] = [];
   const errors: string[] = [];
@@ -81,7 +81,7 @@ function typingSql(decl: DatasetDeclaration, date: string, batch: string): strin
   const errList = errors.length ? `list_filter([${errors.join(', ')}], x -> x IS NOT NULL)` : 'CAST([] AS VARCHAR[])';
   // _source stays in s_batch: only the quarantine needs it, and it joins s_batch back.
   // _raw is the record text (rebuilt where bronze did not store it): computed only where read (JSON Schema)
-  return `SELECT _row_id, ${rawTextSql(decl, batch)} AS _raw, _parse_error, _format, ${cols.join(', ')}, ${errList} AS _cast_errors FROM ${batch}`;
+  return `SELECT _row_id, ${rawTextSql(rawText, batch)} AS _raw, _parse_error, _format, ${cols.join(', ')}, ${errList} AS _cast_errors FROM ${batch}`;
 }
 
 async function scalar(conn: DuckDBConnection, sql: string): Promise<number> {
@@ -124,11 +124,12 @@ export async function typeBatch(
   decl: DatasetDeclaration,
   date: string,
   conn: DuckDBConnection,
+  rawText: RawTextSpec,
 ): Promise<{ refs: Record<string, string>; readVersions: Record<string, number>; suite: QualitySuite }> {
   const bronzeId = `bronze.${decl.name}`;
   // a view, not a copy of the batch: the transform materialises the typed rows once (s_rows), and the
   // other readers (counts, cast errors, JSON Schema) need only a few of its columns
-  await conn.run(`CREATE OR REPLACE TEMP VIEW s_typed AS ${typingSql(decl, date, 's_batch')}`);
+  await conn.run(`CREATE OR REPLACE TEMP VIEW s_typed AS ${typingSql(decl, date, 's_batch', rawText)}`);
   const refs: Record<string, string> = {};
   const readVersions: Record<string, number> = {};
   const referenced = new Set(decl.reads.filter((r) => r !== bronzeId));
@@ -239,12 +240,12 @@ async function keyRange(conn: DuckDBConnection, decl: DatasetDeclaration, key: s
 }
 
 /** Registers view `s_bronze`: the bronze rows whose business date is D (a partition of bronze; tables made before it was one prune by file stats). */
-export async function registerBronzeDate(ctx: TaskContext, decl: DatasetDeclaration, date: string, conn: DuckDBConnection): Promise<{ version: number }> {
+export async function registerBronzeDate(ctx: TaskContext, decl: DatasetDeclaration, date: string, conn: DuckDBConnection): Promise<{ version: number; rawText: RawTextSpec }> {
   const table = await ensureTable(ctx.warehouse, `bronze.${decl.name}`);
   const version = await table.version();
   await table.registerView(conn, 's_bronze_scan', { version, predicate: `_date = ${literal(date)}` });
   await conn.run(`CREATE OR REPLACE TEMP VIEW s_bronze AS SELECT * FROM s_bronze_scan WHERE _date = ${dateLiteral(date)}`);
-  return { version };
+  return { version, rawText: await readingRawTextSpec(table, decl) };
 }
 
 export async function runSilver(ctx: TaskContext, input: TaskInput, decl: DatasetDeclaration, conn: DuckDBConnection): Promise<SilverOutcome> {
@@ -260,7 +261,7 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
   ctx.heartbeat({ taskId: input.taskId, stage: 'typing', rowsIn });
 
   // 2.-3. typing, references, the declaration's transform, and the checks before the suite
-  const { refs, readVersions, suite } = await typeBatch(ctx, decl, date, conn);
+  const { refs, readVersions, suite } = await typeBatch(ctx, decl, date, conn, bronze.rawText);
   readVersions[bronzeId] = bronze.version;
 
   // 4. duplicates on the business keys: later copies within the batch, and keys already in silver for an earlier date
@@ -296,7 +297,7 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
   // the suite reads s_rows itself: deleting the duplicates marks them, where a filtered copy would rewrite the batch
   if (duplicates > 0) await conn.run('DELETE FROM s_rows WHERE _row_id IN (SELECT _row_id FROM s_dups)');
   ctx.heartbeat({ taskId: input.taskId, stage: 'quality', rowsIn });
-  await conn.run(`CREATE OR REPLACE TEMP VIEW s_raw AS SELECT _row_id, ${rawTextSql(decl)} AS _raw, _source FROM s_batch`);
+  await conn.run(`CREATE OR REPLACE TEMP VIEW s_raw AS SELECT _row_id, ${rawTextSql(bronze.rawText)} AS _raw, _source FROM s_batch`);
   const result = await evaluate({
     conn,
     suite,
@@ -319,7 +320,7 @@ export async function runSilver(ctx: TaskContext, input: TaskInput, decl: Datase
      -- reading failures first, then the suite's: a stable order, so a re-run writes the same rows
      , g AS (SELECT _row_id, flatten(list(rules ORDER BY _k)) AS rules, flatten(list(messages ORDER BY _k)) AS messages FROM f GROUP BY _row_id)
      -- the record text is rebuilt after the join, for the failing rows only
-     SELECT b._row_id, ${rawTextSql(decl, 'b')} AS _raw, b._source, g.rules, g.messages
+     SELECT b._row_id, ${rawTextSql(bronze.rawText, 'b')} AS _raw, b._source, g.rules, g.messages
      FROM g JOIN s_batch b ON b._row_id = g._row_id`,
   );
   // only the silver columns; a view, not a copy: counting it reads only _row_id, and the write streams it

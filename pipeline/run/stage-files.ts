@@ -11,7 +11,8 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ObjectStore } from '../../lakehouse';
 import type { DatasetDeclaration, FileFormat } from '../types';
-import { businessDateSql, jsonRecordSql } from './stage';
+import { jsonRecordSql, type RawTextSpec } from './raw-text';
+import { businessDateSql } from './stage';
 import { ident, literal } from './sql';
 
 export interface StageFileArgs {
@@ -22,6 +23,8 @@ export interface StageFileArgs {
   fileDate: string | undefined;
   /** 'YYYY-MM-DD', the fallback business date */
   ingestDate: string;
+  /** the bronze table's rule for records stored without their text; absent: every record keeps it */
+  rawText?: RawTextSpec;
 }
 
 /** A local path for a landing file: the store's own when it is on this disk, else a temp copy (streamed by getFile). */
@@ -148,7 +151,7 @@ export async function stageCsv(conn: DuckDBConnection, decl: DatasetDeclaration,
     };
     const countError = `${literal(`expected ${header.length} fields (${header.join(',')}), found `)} || len(cells)`;
     // a line that is its fields joined by commas is not stored twice (rawTextSql gives it back)
-    const plain = header.length === fields.length && header.every((h, k) => h === fields[k]);
+    const plain = a.rawText !== undefined && header.length === a.rawText.fields.length && header.every((h, k) => h === a.rawText!.fields[k]);
     const raw = plain ? 'CASE WHEN hasq OR err IS NOT NULL THEN l END' : 'l';
     await emitWithDate(
       emit,
@@ -187,7 +190,7 @@ export async function stageJsonLines(conn: DuckDBConnection, decl: DatasetDeclar
     const shape = literal(JSON.stringify(Object.fromEntries(fields.map((f) => [f, 'VARCHAR']))));
     const values = fields.length ? `CASE WHEN err IS NULL THEN json_transform(l, ${shape}) END` : 'NULL';
     // a line that is exactly its fields as rawTextSql writes them is not stored twice
-    const raw = fields.length ? `CASE WHEN err IS NULL AND ${jsonRecordSql(decl, (f) => `vals.${ident(f)}`)} = l THEN NULL ELSE l END` : 'l';
+    const raw = fields.length && a.rawText ? `CASE WHEN err IS NULL AND ${jsonRecordSql(a.rawText, (f) => `vals.${ident(f)}`)} = l THEN NULL ELSE l END` : 'l';
     await emitWithDate(
       emit,
       decl,

@@ -75,46 +75,6 @@ export function bronzeSelect(decl: DatasetDeclaration, from: string, batchId: st
     FROM ${from}`;
 }
 
-/**
- * A bronze row's record text, `alias`'s columns. Bronze stores `_raw` only where the fields
- * cannot give it back: a CSV line whose header is the declared fields in order and that has no
- * quote and parsed is its fields joined by commas (an empty cell is NULL); a JSON line that is
- * exactly `jsonRecordSql` of its fields (checked byte for byte when staged); a Parquet row of a
- * file with exactly the declared columns is the JSON of its fields as text. Everything else
- * (Kafka, malformed lines, other headers or key orders) keeps `_raw`. Writing and re-reading the
- * text of every record cost about a fifth of a day's CPU (docs/decisions.md).
- */
-export function rawTextSql(decl: DatasetDeclaration, alias?: string): string {
-  const col = (c: string) => (alias ? `${alias}.${ident(c)}` : ident(c));
-  const fields = (decl.sourceFields ?? []).map((f) => f.name);
-  if (fields.length === 0) return col('_raw');
-  return `CASE WHEN ${col('_raw')} IS NOT NULL THEN ${col('_raw')}
-    WHEN ${col('_format')} = 'csv' THEN concat_ws(',', ${fields.map((f) => `coalesce(${col(f)}, '')`).join(', ')})
-    WHEN ${col('_format')} = 'jsonl' THEN ${jsonRecordSql(decl, col)}
-    WHEN ${col('_format')} = 'parquet' THEN to_json({${fields.map((f) => `${literal(f)}: ${col(f)}`).join(', ')}})::VARCHAR END`;
-}
-
-/**
- * The compact JSON object of the declared fields in declared order: values of numeric fields bare,
- * others in quotes as they are (no escaping). A JSON line equal to this is not stored
- * (stage-files.ts compares the two byte for byte), so the text it gives back is always exact; a
- * line it does not match (escapes, spacing, key order, a number in quotes, a null: NULL gives
- * nothing here) keeps `_raw`. One `concat` call, because it runs on every line: a chain of `||`
- * copies the growing prefix once per piece, and to_json per value cost more than it saved.
- */
-export function jsonRecordSql(decl: DatasetDeclaration, col: (field: string) => string): string {
-  const args: string[] = [];
-  let text = '{';
-  (decl.sourceFields ?? []).forEach((f, k) => {
-    const quote = /^(decimal|double|float|long|integer|short|byte)\b/.test(f.type) ? '' : '"';
-    text += `${k ? ',' : ''}${JSON.stringify(f.name)}:${quote}`;
-    args.push(literal(text), col(f.name));
-    text = quote;
-  });
-  args.push(literal(`${text}}`));
-  return `concat(${args.join(', ')})`;
-}
-
 /** Rows per business date in a staged batch: which silver partitions a commit feeds (late rows show up as earlier dates). */
 export async function stagedDates(conn: DuckDBConnection, stage: string, decl: DatasetDeclaration, ingestedAt: Date): Promise<Record<string, number>> {
   const r = await conn.runAndReadAll(

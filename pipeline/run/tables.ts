@@ -6,6 +6,7 @@ import type { DeltaTable, Field, TableDefinition, Warehouse } from '../../lakeho
 import { SchemaMismatch } from '../errors';
 import { dataset, parseTaskId } from '../registry';
 import type { DatasetDeclaration } from '../types';
+import { RAW_TEXT_PROPERTY, rawTextSpecOf } from './raw-text';
 
 /** Lineage and parse columns every bronze table carries after the raw source fields. */
 export const BRONZE_META: Field[] = [
@@ -29,8 +30,9 @@ export function bronzeDefinition(decl: DatasetDeclaration): TableDefinition {
     // the next day too (its late rows spread through every row group, so stats cannot skip them)
     partitionColumns: ['_ingest_date', '_date'],
     description: `bronze.${decl.name}: raw records as delivered (append-only)`,
-    // bronze is the record of what arrived: the table itself refuses overwrites and deletes
-    properties: { 'delta.appendOnly': 'true' },
+    // bronze is the record of what arrived: the table itself refuses overwrites and deletes;
+    // and how a row's text is rebuilt where it is not stored is fixed with the table (raw-text.ts)
+    properties: { 'delta.appendOnly': 'true', [RAW_TEXT_PROPERTY]: JSON.stringify(rawTextSpecOf(decl)) },
   };
 }
 

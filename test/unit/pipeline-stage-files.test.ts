@@ -11,10 +11,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Engine } from '../../lakehouse';
 import { parseCsv, parseJsonLines } from '../../pipeline/run/raw-records';
-import { createStage, rawTextSql } from '../../pipeline/run/stage';
+import { rawTextSpecOf, rawTextSql } from '../../pipeline/run/raw-text';
+import { createStage } from '../../pipeline/run/stage';
 import { literal, trimSql } from '../../pipeline/run/sql';
 import { stageTextFile } from '../../pipeline/run/stage-files';
 import type { DatasetDeclaration } from '../../pipeline/types';
+import type { RawTextSpec } from '../../pipeline/run/raw-text';
 import { newConnection, rowsOf } from './quality-batch';
 
 const DIR = join(__dirname, '..', 'fixtures', 'bad-input');
@@ -37,12 +39,12 @@ afterAll(async () => {
 });
 
 /** What the stage holds for a file, as RawRecord-like rows in line order; `raw` is the record text as silver reads it, `stored` the `_raw` column. */
-async function staged(path: string, key: string, format: 'csv' | 'jsonl', d = decl) {
+async function staged(path: string, key: string, format: 'csv' | 'jsonl', d = decl, rawText: RawTextSpec | null = rawTextSpecOf(d)) {
   await createStage(conn, 'st', d, { withDate: true });
-  await stageTextFile(conn, d, format, { local: path, key, fileDate: '2024-01-02', ingestDate: '2024-01-05' }, async (select) => {
+  await stageTextFile(conn, d, format, { local: path, key, fileDate: '2024-01-02', ingestDate: '2024-01-05', rawText: rawText ?? undefined }, async (select) => {
     await conn.run(`INSERT INTO st ${select}`);
   });
-  const rows = await rowsOf(conn, `SELECT *, ${rawTextSql(d)} AS __text FROM st ORDER BY _line`);
+  const rows = await rowsOf(conn, `SELECT *, ${rawTextSql(rawTextSpecOf(d))} AS __text FROM st ORDER BY _line`);
   return rows.map((r) => ({
     line: Number(r._line),
     raw: r.__text as string,
@@ -87,6 +89,12 @@ describe('DuckDB staging of text files matches the reference readers', () => {
   it.each(corpus.filter((f) => f.endsWith('.csv')))('%s, declared in its header order: only lines that are not their fields keep their text', async (file) => {
     const got = await compare(join(DIR, file), `landing/${file}`, 'csv', HEADER_ORDER);
     for (const r of got) expect(r.stored, `line ${r.line}`).toBe(r.parseError === null && !r.raw.includes('"') ? null : r.raw);
+  });
+
+  it('without a rule from the table (made before it, or the declaration changed since), every record keeps its text', async () => {
+    const path = join(tmp, 'norule.csv');
+    writeFileSync(path, 'transaction_id,customer_id,ts,amount,currency\nT1,C1,2024-01-02T10:00:00Z,10,USD\n');
+    expect((await staged(path, 'n.csv', 'csv', HEADER_ORDER, null)).map((r) => r.stored)).toEqual(['T1,C1,2024-01-02T10:00:00Z,10,USD']);
   });
 
   it('a CSV header in another order, or with other columns, keeps every line', async () => {
