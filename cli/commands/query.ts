@@ -1,10 +1,14 @@
 /**
  * `financelake query "<SQL>"`: SQL over the warehouse's current table versions. A table is
  * named as in the docs (silver.transactions); each one the SQL mentions is registered as a
- * view of its current snapshot and the name rewritten to that view.
+ * view of its current snapshot and the name rewritten to that view. A bronze table's `_raw` is
+ * the record's text whether bronze stored it or the fields give it back (pipeline/run/raw-text.ts).
  */
+import type { DuckDBConnection } from '@duckdb/node-api';
 import { loadConfig } from '../../config/env';
 import { closeSharedContext, sharedContext, useConfig } from '../../activities/context';
+import type { DeltaTable } from '../../lakehouse';
+import { rawTextSql, storedRawTextSpec } from '../../pipeline/run/raw-text';
 import { CommandFailed, UsageError, optionalInt, parse } from '../args';
 import type { Command } from '../command';
 import { table } from '../format';
@@ -29,6 +33,17 @@ export function viewName(table: string): string {
   return `"${table.replace('.', '__')}"`;
 }
 
+async function registerTable(conn: DuckDBConnection, name: string, t: DeltaTable): Promise<void> {
+  const view = viewName(name).slice(1, -1);
+  const rule = name.startsWith('bronze.') ? await storedRawTextSpec(t) : undefined;
+  if (!rule) {
+    await t.registerView(conn, view);
+    return;
+  }
+  await t.registerView(conn, `${view}__stored`);
+  await conn.run(`CREATE OR REPLACE TEMP VIEW ${viewName(name)} AS SELECT * REPLACE (${rawTextSql(rule)} AS _raw) FROM "${view}__stored"`);
+}
+
 export const queryCommand: Command = {
   name: 'query',
   summary: 'run SQL over the tables (named like silver.transactions)',
@@ -45,7 +60,7 @@ export const queryCommand: Command = {
       const known = await warehouse.listTables();
       const used = referencedTables(sql, known);
       const conn = await engine.connect();
-      for (const name of used) await (await warehouse.table(name))!.registerView(conn, viewName(name).slice(1, -1));
+      for (const name of used) await registerTable(conn, name, (await warehouse.table(name))!);
       let rows: Record<string, unknown>[];
       try {
         rows = await engine.all(rewrite(sql, used), conn);

@@ -140,6 +140,20 @@ describe('financelake quality | quarantine on a local warehouse', () => {
     expect((await cli(['quarantine', 'list', '--dataset', 'transactions', '--date', D])).out).toContain(`no quarantined rows for transactions on ${D}`);
   });
 
+  it('query shows a bronze record with its text as delivered, stored or not', async () => {
+    const bronze = (await env.warehouse.table('bronze.transactions'))!;
+    expect(await bronze.count('_raw IS NULL')).toBeGreaterThan(0); // plain lines are stored without their text
+    const r = await cli(['query', '--json', "SELECT _raw, _source FROM bronze.transactions WHERE _format = 'csv' ORDER BY _line LIMIT 5"]);
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.out) as { _raw: string; _source: string }[];
+    expect(rows).toHaveLength(5);
+    for (const row of rows) {
+      const [key, line] = [row._source.slice(0, row._source.lastIndexOf(':')), Number(row._source.slice(row._source.lastIndexOf(':') + 1))];
+      const text = (await fs.readFile(path.join(env.landing, key), 'utf8')).split('\n')[line - 1]!.replace(/\r$/, '');
+      expect(row._raw, row._source).toBe(text);
+    }
+  });
+
   it('quarantine replay of a dataset without silver exits 1 naming it', async () => {
     const gold = datasets().find((d) => !d.source)!;
     const r = await cli(['quarantine', 'replay', '--dataset', gold.name, '--date', D]);
