@@ -98,6 +98,26 @@ describe('dailyPipeline on a real Temporal dev server', () => {
     expect(again.replayed).toEqual([]);
   });
 
+  it('replayFailed replays its dates in date order when a replayed task reads earlier dates', async () => {
+    const dates = ['2024-07-01', '2024-07-02', '2024-07-03'];
+    const failed = { taskId: 'silver.transactions', dataset: 'transactions', layer: 'silver' as const, state: 'failed' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, duplicates: 0, durationMs: 0 };
+    for (const date of dates) fakes.ledger.push({ workflowId: `old/${date}`, runId: 'r0', date, tasks: [failed] });
+    const events: string[] = [];
+    fakes.behaviours.set('silver.transactions', async (input) => {
+      if (!input.date.startsWith('2024-07')) return;
+      events.push(`start ${input.date}`);
+      await new Promise((r) => setTimeout(r, 150)); // a second date started meanwhile would show here
+      events.push(`end ${input.date}`);
+    });
+    try {
+      const res = await env.client.workflow.execute(replayFailed, { taskQueue, workflowId: `test/replay-order/${Math.random()}`, args: [{ from: dates[0]!, to: dates[2]!, concurrency: 3 }] });
+      expect(res.replayed.map((r) => [r.date, r.status])).toEqual(dates.map((d) => [d, 'succeeded']));
+      expect(events).toEqual(dates.flatMap((d) => [`start ${d}`, `end ${d}`]));
+    } finally {
+      fakes.behaviours.delete('silver.transactions');
+    }
+  });
+
   it('retries a failed activity by its policy and succeeds', async () => {
     fakes.behaviours.set('gold.daily_ohlcv', (_i, attempt) => {
       if (attempt < 3) throw new Error(`transient failure ${attempt}`);
