@@ -54,6 +54,18 @@ function gate(): { open: () => void; opened: Promise<void> } {
   return { open, opened };
 }
 
+/** silver.transactions of the dates starting with `month` takes 150 ms and logs `start`/`end <date>`: a second date started meanwhile would show. */
+function slowSilverTransactions(month: string): string[] {
+  const events: string[] = [];
+  fakes.behaviours.set('silver.transactions', async (input) => {
+    if (!input.date.startsWith(month)) return;
+    events.push(`start ${input.date}`);
+    await new Promise((r) => setTimeout(r, 150));
+    events.push(`end ${input.date}`);
+  });
+  return events;
+}
+
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (await ok()) return;
   throw new Error(`timed out waiting for ${what}`);
@@ -102,13 +114,7 @@ describe('dailyPipeline on a real Temporal dev server', () => {
     const dates = ['2024-07-01', '2024-07-02', '2024-07-03'];
     const failed = { taskId: 'silver.transactions', dataset: 'transactions', layer: 'silver' as const, state: 'failed' as const, rowsIn: 0, rowsOut: 0, quarantined: 0, duplicates: 0, durationMs: 0 };
     for (const date of dates) fakes.ledger.push({ workflowId: `old/${date}`, runId: 'r0', date, tasks: [failed] });
-    const events: string[] = [];
-    fakes.behaviours.set('silver.transactions', async (input) => {
-      if (!input.date.startsWith('2024-07')) return;
-      events.push(`start ${input.date}`);
-      await new Promise((r) => setTimeout(r, 150)); // a second date started meanwhile would show here
-      events.push(`end ${input.date}`);
-    });
+    const events = slowSilverTransactions('2024-07');
     try {
       const res = await env.client.workflow.execute(replayFailed, { taskQueue, workflowId: `test/replay-order/${Math.random()}`, args: [{ from: dates[0]!, to: dates[2]!, concurrency: 3 }] });
       expect(res.replayed.map((r) => [r.date, r.status])).toEqual(dates.map((d) => [d, 'succeeded']));
@@ -214,13 +220,7 @@ describe('dailyPipeline on a real Temporal dev server', () => {
   });
 
   it('backfill runs days in date order when a task reads what earlier dates wrote', async () => {
-    const events: string[] = [];
-    fakes.behaviours.set('silver.transactions', async (input) => {
-      if (!input.date.startsWith('2024-06')) return;
-      events.push(`start ${input.date}`);
-      await new Promise((r) => setTimeout(r, 150)); // a second day started meanwhile would show here
-      events.push(`end ${input.date}`);
-    });
+    const events = slowSilverTransactions('2024-06');
     try {
       const res = await env.client.workflow.execute(backfill, {
         taskQueue,
