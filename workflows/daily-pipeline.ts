@@ -42,7 +42,6 @@ export interface DailyPipelineInput {
   record?: boolean;
 }
 
-
 const SCHEDULED_START = defineSearchAttributeKey('TemporalScheduledStartTime', SearchAttributeType.DATETIME);
 
 /** The date a run without one processes: yesterday of when the Schedule meant it to start. */

@@ -23,7 +23,6 @@ export interface ReplayFailedResult {
   replayed: { date: string; tasks: string[]; status: 'succeeded' | 'failed'; error?: string }[];
 }
 
-
 export async function replayFailed(input: ReplayFailedInput): Promise<ReplayFailedResult> {
   const concurrency = input.concurrency ?? 2;
   invalidInput(() => {

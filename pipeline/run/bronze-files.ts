@@ -8,7 +8,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
 import { DeltaError, mapLimit, StorageError, type CommitResult, type DeltaTable, type ObjectInfo, type ObjectStore } from '../../lakehouse';
 import type { DatasetDeclaration, FileFormat, FilesSource, TaskContext, TaskInput } from '../types';
 import { ident, literal } from './sql';
-import { stagingRawTextSpec, type RawTextSpec } from './raw-text';
+import { hasRuleFields, stagingRawTextSpec, type RawTextSpec } from './raw-text';
 import { addCounts, bronzeSelect, dateInPath } from './stage';
 import { emitWithDate, stageTextFile, withLocalFile, type EmitStaged, type StageFileArgs } from './stage-files';
 
@@ -163,8 +163,7 @@ async function stageParquet(conn: DuckDBConnection, decl: DatasetDeclaration, a:
     const fields = (decl.sourceFields ?? []).map((f) => f.name);
     const cols = fields.map((f) => `${columns.includes(f) ? `CAST(${ident(f)} AS VARCHAR)` : 'NULL::VARCHAR'} AS ${ident(f)}`);
     // a file of exactly the declared columns: its rows are their fields (rawTextSql gives the JSON back)
-    const plain = a.rawText !== undefined && columns.length === a.rawText.fields.length && columns.every((c, k) => c === a.rawText!.fields[k]);
-    const rawStruct = plain ? 'NULL::VARCHAR' : `to_json({${columns.map((c) => `${literal(c)}: ${ident(c)}`).join(', ')}})::VARCHAR`;
+    const rawStruct = hasRuleFields(a.rawText, columns) ? 'NULL::VARCHAR' : `to_json({${columns.map((c) => `${literal(c)}: ${ident(c)}`).join(', ')}})::VARCHAR`;
     select = `SELECT ${[...cols, `${rawStruct} AS _raw`, 'NULL::VARCHAR AS _parse_error', `${literal(a.key + ':')} || (file_row_number + 1) AS _source`, 'file_row_number + 1 AS _line', "'parquet' AS _format", `${fileDate}::VARCHAR AS _file_date`].join(', ')} FROM ${scan}`;
   } catch (err) {
     return emitUnreadable(decl, a, err, emit);

@@ -50,6 +50,11 @@ export async function readingRawTextSpec(table: DeltaTable, decl: DatasetDeclara
   return (await storedRawTextSpec(table)) ?? rawTextSpecOf(decl);
 }
 
+/** Whether a file's columns (a CSV header, a Parquet schema) are exactly the rule's fields, in order: then its plain records need no stored text. */
+export function hasRuleFields(spec: RawTextSpec | undefined, columns: string[]): spec is RawTextSpec {
+  return spec !== undefined && columns.length === spec.fields.length && columns.every((c, k) => c === spec.fields[k]);
+}
+
 /** A bronze row's record text, over `alias`'s columns: the stored `_raw`, else rebuilt by `spec`. */
 export function rawTextSql(spec: RawTextSpec, alias?: string): string {
   const col = (c: string) => (alias ? `${alias}.${ident(c)}` : ident(c));

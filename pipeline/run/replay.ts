@@ -11,7 +11,6 @@ import { SchemaMismatch } from '../errors';
 import { dataset } from '../registry';
 import type { TaskContext } from '../types';
 import { registerBronzeDate, typeBatch } from './silver';
-import { rawTextSql } from './raw-text';
 import { addDays, dateLiteral, ident, literal, viewName } from './sql';
 import { ensureTable } from './tables';
 
@@ -45,7 +44,7 @@ export async function replayQuarantined(ctx: TaskContext, args: { dataset: strin
       referenceViews,
       now: new Date(Date.parse(`${addDays(date, 1)}T00:00:00Z`)),
       prepare: async (c, rawView) => {
-        await c.run(`CREATE OR REPLACE TEMP TABLE s_batch AS SELECT r._row_id, b.* EXCLUDE (_raw), ${rawTextSql(rawText, 'b')} AS _raw FROM ${rawView} r JOIN s_bronze b ON b._source = r._source`);
+        await c.run(`CREATE OR REPLACE TEMP TABLE s_batch AS SELECT r._row_id, b.* EXCLUDE (_raw), b._raw FROM ${rawView} r JOIN s_bronze b ON b._source = r._source`);
         await typeBatch(ctx, decl, date, c, rawText);
         // rows that still cannot be read or cast stay in the quarantine
         await c.run('CREATE OR REPLACE TEMP TABLE s_replay AS SELECT * FROM s_rows WHERE _row_id NOT IN (SELECT _row_id FROM s_pre_rows)');

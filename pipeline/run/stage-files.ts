@@ -11,7 +11,7 @@ import path from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import type { ObjectStore } from '../../lakehouse';
 import type { DatasetDeclaration, FileFormat } from '../types';
-import { jsonRecordSql, type RawTextSpec } from './raw-text';
+import { hasRuleFields, jsonRecordSql, type RawTextSpec } from './raw-text';
 import { businessDateSql } from './stage';
 import { ident, literal } from './sql';
 
@@ -151,8 +151,7 @@ export async function stageCsv(conn: DuckDBConnection, decl: DatasetDeclaration,
     };
     const countError = `${literal(`expected ${header.length} fields (${header.join(',')}), found `)} || len(cells)`;
     // a line that is its fields joined by commas is not stored twice (rawTextSql gives it back)
-    const plain = a.rawText !== undefined && header.length === a.rawText.fields.length && header.every((h, k) => h === a.rawText!.fields[k]);
-    const raw = plain ? 'CASE WHEN hasq OR err IS NOT NULL THEN l END' : 'l';
+    const raw = hasRuleFields(a.rawText, header) ? 'CASE WHEN hasq OR err IS NOT NULL THEN l END' : 'l';
     await emitWithDate(
       emit,
       decl,
