@@ -14,6 +14,7 @@ import type { Config, S3Config } from '../config/env';
 import { SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import type { Launch } from './process';
 import { ensureBuckets, ensureSearchAttributes } from './provision';
+import { temporalDevConfigArgs } from './temporal-dev';
 
 const execFileAsync = promisify(execFile);
 
@@ -136,7 +137,7 @@ const temporal: ServiceSpec = {
     const args = ['server', 'start-dev',
       '--db-filename', path.join(ctx.paths.dataDir, 'temporal', 'temporal.db'),
       '--ip', HOST, '--port', String(ports.temporal), '--ui-port', String(ports.temporalUi),
-      '--namespace', t.namespace, '--log-format', 'json'];
+      '--namespace', t.namespace, '--log-format', 'json', ...temporalDevConfigArgs()];
     for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
     return { command: path.join(ctx.paths.infraDir, 'bin', 'temporal'), args, cwd: ctx.paths.stateDir };
   },

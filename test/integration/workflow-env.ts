@@ -14,6 +14,7 @@ import { DATASET, LAYER, PARTITION_DATE, STATUS } from '../../workflows/search-a
 import type { FailedTasks, FinanceLakeActivities, RunRecord, RunTaskInput, RunTaskResult } from '../../activities/types';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createWorker, type FinanceLakeWorker } from '../../workers/worker';
+import { temporalDevConfigArgs } from '../../infra/temporal-dev';
 
 export async function startTestServer(): Promise<TestWorkflowEnvironment> {
   // Expected workflow failures (bad-input tests) would otherwise flood the output.
@@ -22,7 +23,12 @@ export async function startTestServer(): Promise<TestWorkflowEnvironment> {
   const bin = path.join(config.infraDir, 'bin', 'temporal');
   if (!fs.existsSync(bin)) throw new Error(`Temporal CLI not installed at ${bin}: run 'bash infra/install.sh --min'`);
   return TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: bin }, searchAttributes: [DATASET, PARTITION_DATE, LAYER, STATUS], ip: '127.0.0.1' },
+    server: {
+      executable: { type: 'existing-path', path: bin },
+      searchAttributes: [DATASET, PARTITION_DATE, LAYER, STATUS],
+      ip: '127.0.0.1',
+      extraArgs: temporalDevConfigArgs(),
+    },
   });
 }
 
