@@ -5,13 +5,12 @@
  * dedup against earlier dates, a window or as-of read): a range then gives what daily runs
  * give. Long ranges continue-as-new every `datesPerRun` dates so the history stays small.
  */
-import { ParentClosePolicy, continueAsNew, log, patched, startChild } from '@temporalio/workflow';
+import { continueAsNew, log, patched } from '@temporalio/workflow';
 import { daysAtOnce, selectDag } from '../pipeline/dag';
 import { addDays, assertDate, dateRange } from './dates';
-import { dailyPipeline } from './daily-pipeline';
 import { control } from './control';
-import { invalidInput, rootMessage } from './failures';
-import { dailyWorkflowId } from './ids';
+import { runDays } from './days';
+import { invalidInput } from './failures';
 
 export interface BackfillInput {
   from: string;
@@ -60,25 +59,16 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
     if (order.width < concurrency) log.info('backfill: days run in date order', { tasks: order.inOrderFor });
   }
 
-  let next = 0;
-  const worker = async () => {
-    while (next < batch.length) {
-      const date = batch[next++]!;
-      try {
-        const child = await startChild(dailyPipeline, {
-          workflowId: dailyWorkflowId(date),
-          args: [{ date, datasets: input.datasets, maxParallel: input.maxParallel }],
-          parentClosePolicy: ParentClosePolicy.TERMINATE,
-        });
-        const r = await child.result();
-        if (r.status === 'succeeded') result.succeeded.push(date);
-        else result.failed.push({ date, error: r.tasks.filter((t) => t.state === 'failed').map((t) => `${t.taskId}: ${t.error ?? 'failed'}`).join('; ') });
-      } catch (e) {
-        result.failed.push({ date, error: rootMessage(e) });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, batch.length) }, worker));
+  await runDays(
+    batch.map((date) => ({ date })),
+    width,
+    ({ date }) => ({ date, datasets: input.datasets, maxParallel: input.maxParallel }),
+    ({ date }, outcome) => {
+      if ('error' in outcome) result.failed.push({ date, error: outcome.error });
+      else if (outcome.result.status === 'succeeded') result.succeeded.push(date);
+      else result.failed.push({ date, error: outcome.result.tasks.filter((t) => t.state === 'failed').map((t) => `${t.taskId}: ${t.error ?? 'failed'}`).join('; ') });
+    },
+  );
   result.succeeded.sort();
   result.failed.sort((a, b) => (a.date < b.date ? -1 : 1));
 

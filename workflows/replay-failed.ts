@@ -4,13 +4,12 @@
  * as a dailyPipeline restricted to those tasks. Dates run in date order, one at a time, when
  * a replayed task reads what earlier dates wrote (as backfill).
  */
-import { ParentClosePolicy, patched, startChild } from '@temporalio/workflow';
+import { patched } from '@temporalio/workflow';
 import { daysAtOnce, selectDag } from '../pipeline/dag';
 import { control } from './control';
 import { assertDate } from './dates';
-import { dailyPipeline } from './daily-pipeline';
-import { invalidInput, rootMessage } from './failures';
-import { dailyWorkflowId } from './ids';
+import { runDays } from './days';
+import { invalidInput } from './failures';
 
 export interface ReplayFailedInput {
   from: string;
@@ -40,24 +39,15 @@ export async function replayFailed(input: ReplayFailedInput): Promise<ReplayFail
     width = daysAtOnce({ tasks: full.tasks.filter((t) => replayed.has(t.id)) }, concurrency).width;
   }
   const out: ReplayFailedResult['replayed'] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < failed.length) {
-      const f = failed[next++]!;
-      try {
-        const child = await startChild(dailyPipeline, {
-          workflowId: dailyWorkflowId(f.date),
-          args: [{ date: f.date, tasks: f.tasks, maxParallel: input.maxParallel }],
-          parentClosePolicy: ParentClosePolicy.TERMINATE,
-        });
-        const r = await child.result();
-        out.push({ date: f.date, tasks: r.tasks.map((t) => t.taskId), status: r.status });
-      } catch (e) {
-        out.push({ date: f.date, tasks: f.tasks, status: 'failed', error: rootMessage(e) });
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(width, failed.length) }, worker));
+  await runDays(
+    failed,
+    width,
+    (f) => ({ date: f.date, tasks: f.tasks, maxParallel: input.maxParallel }),
+    (f, outcome) => {
+      if ('error' in outcome) out.push({ date: f.date, tasks: f.tasks, status: 'failed', error: outcome.error });
+      else out.push({ date: f.date, tasks: outcome.result.tasks.map((t) => t.taskId), status: outcome.result.status });
+    },
+  );
   out.sort((a, b) => (a.date < b.date ? -1 : 1));
   return { replayed: out };
 }

@@ -41,7 +41,8 @@ export interface WrittenFiles {
   bytes: number;
 }
 
-const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
+/** The file size writes and compaction aim for (128 MB, as Delta's OPTIMIZE). */
+export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
 /**
  * zstd level 1, not DuckDB's default 3: on our tables (text-heavy bronze and typed silver) it wrote
  * the same size of file (16.5 vs 16.7 MB for 333k bronze rows) in about half the time, and

@@ -5,9 +5,10 @@
  */
 import { parseStats, type AddFile } from '../delta/actions';
 import type { Snapshot } from '../delta/snapshot';
+import { DEFAULT_TARGET_FILE_SIZE } from '../engine/write';
 import type { TableHandle as DeltaTable } from './handle';
 
-export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
+export { DEFAULT_TARGET_FILE_SIZE };
 
 export interface CompactionPolicy {
   /** Files are rewritten towards this size (bytes; default 128 MB). */
