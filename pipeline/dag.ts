@@ -279,6 +279,18 @@ export function daysAtOnce(dag: Dag, requested: number): { width: number; inOrde
   return { width: inOrderFor.length ? 1 : requested, inOrderFor };
 }
 
+/**
+ * A date range in two phases per day: `ordered` holds the tasks that read what earlier dates
+ * wrote and everything downstream of them; `ahead` the rest. Those read only their own date's
+ * inputs (as-of and history reads stop at the date), so a day's `ahead` tasks may run while the
+ * day before runs its `ordered` ones, and the range still gives what one day after another gives.
+ */
+export function pipelinePhases(dag: Dag): { ahead: string[]; ordered: string[] } {
+  const roots = dag.tasks.filter((t) => t.readsEarlierDates).map((t) => t.id);
+  const ordered = new Set([...roots, ...downstreamOf(dag, roots)]);
+  return { ahead: dag.tasks.filter((t) => !ordered.has(t.id)).map((t) => t.id), ordered: dag.tasks.filter((t) => ordered.has(t.id)).map((t) => t.id) };
+}
+
 export function isDone(s: TaskState | undefined): boolean {
   return s === 'succeeded' || s === 'failed' || s === 'skipped';
 }

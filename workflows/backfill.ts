@@ -6,10 +6,10 @@
  * give. Long ranges continue-as-new every `datesPerRun` dates so the history stays small.
  */
 import { continueAsNew, log, patched } from '@temporalio/workflow';
-import { daysAtOnce, selectDag } from '../pipeline/dag';
+import { daysAtOnce, pipelinePhases, selectDag } from '../pipeline/dag';
 import { addDays, assertDate, dateRange } from './dates';
 import { control } from './control';
-import { runDays } from './days';
+import { runDays, runDaysPipelined, type DayOutcome } from './days';
 import { invalidInput } from './failures';
 
 export interface BackfillInput {
@@ -30,6 +30,8 @@ export interface BackfillResult {
   failed: { date: string; error?: string }[];
   /** The selected tasks that read earlier dates, for which the days ran in date order (none: `concurrency` days at once). */
   inDateOrderFor?: string[];
+  /** With days in date order: the tasks that ran one day ahead, beside the day before's ordered tasks. */
+  aheadTasks?: string[];
 }
 
 export async function backfill(input: BackfillInput): Promise<BackfillResult> {
@@ -46,6 +48,7 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
   const result: BackfillResult = input.done ?? { from: input.from, to: input.to, succeeded: [], failed: [] };
   const batch = dates.slice(0, datesPerRun);
   let width = concurrency;
+  let phases: { ahead: string[]; ordered: string[] } | undefined;
   // histories from before the date-order rule replay without the planDag call
   if (patched('backfill-date-order')) {
     const full = await control.planDag({});
@@ -56,19 +59,27 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
     const order = daysAtOnce(dag, concurrency);
     width = order.width;
     result.inDateOrderFor = order.inOrderFor;
-    if (order.width < concurrency) log.info('backfill: days run in date order', { tasks: order.inOrderFor });
+    if (order.inOrderFor.length) {
+      const split = pipelinePhases(dag);
+      // histories from before pipelining replay one whole day after another
+      if (split.ahead.length && patched('backfill-pipelined')) {
+        phases = split;
+        result.aheadTasks = split.ahead;
+      }
+    }
+    if (order.width < concurrency) log.info('backfill: days run in date order', { tasks: order.inOrderFor, ahead: phases?.ahead ?? [] });
   }
 
-  await runDays(
-    batch.map((date) => ({ date })),
-    width,
-    ({ date }) => ({ date, datasets: input.datasets, maxParallel: input.maxParallel }),
-    ({ date }, outcome) => {
-      if ('error' in outcome) result.failed.push({ date, error: outcome.error });
-      else if (outcome.result.status === 'succeeded') result.succeeded.push(date);
-      else result.failed.push({ date, error: outcome.result.tasks.filter((t) => t.state === 'failed').map((t) => `${t.taskId}: ${t.error ?? 'failed'}`).join('; ') });
-    },
-  );
+  const dayInput = (date: string) => ({ date, datasets: input.datasets, maxParallel: input.maxParallel });
+  const settle = (date: string, outcomes: DayOutcome[]) => {
+    const errors = outcomes.flatMap((o) =>
+      'error' in o ? [o.error] : o.result.status === 'succeeded' ? [] : [o.result.tasks.filter((t) => t.state === 'failed').map((t) => `${t.taskId}: ${t.error ?? 'failed'}`).join('; ')],
+    );
+    if (errors.length) result.failed.push({ date, error: errors.join('; ') });
+    else result.succeeded.push(date);
+  };
+  if (phases) await runDaysPipelined(batch, phases, dayInput, settle);
+  else await runDays(batch.map((date) => ({ date })), width, ({ date }) => dayInput(date), ({ date }, outcome) => settle(date, [outcome]));
   result.succeeded.sort();
   result.failed.sort((a, b) => (a.date < b.date ? -1 : 1));
 

@@ -36,6 +36,14 @@ export interface DailyPipelineInput {
   datasets?: string[];
   /** Only these tasks and everything downstream of them (replay of failures). */
   tasks?: string[];
+  /** With `tasks`: false runs only those tasks, not what is downstream of them (default true). */
+  downstream?: boolean;
+  /**
+   * States of tasks outside the selection that selected tasks depend on (a backfill's earlier
+   * phase of the same day). A failed or skipped one skips its dependants; absent ones are taken
+   * as produced.
+   */
+  upstream?: Record<string, TaskState>;
   /** Partitions running at once (default 4). */
   maxParallel?: number;
   /** Append the outcome to the run ledger ops.runs (default true). */
@@ -102,7 +110,7 @@ export async function dailyPipeline(input: DailyPipelineInput = {}): Promise<Pip
 
   const full = await control.planDag({});
   invalidInput(() => {
-    dag = selectDag(full, { datasets: input.datasets, tasks: input.tasks, withDownstream: !!input.tasks?.length });
+    dag = selectDag(full, { datasets: input.datasets, tasks: input.tasks, withDownstream: !!input.tasks?.length && input.downstream !== false });
   });
   states = Object.fromEntries(dag.tasks.map((t) => [t.id, 'pending' as TaskState]));
   status = 'running';
@@ -122,7 +130,14 @@ export async function dailyPipeline(input: DailyPipelineInput = {}): Promise<Pip
     if (s.error) errors[s.taskId] = s.error;
     summaries.set(s.taskId, s);
   };
-
+  if (input.upstream) {
+    // deps outside the selection that did not succeed: their dependants are skipped from the start
+    const fullDeps = new Map(full.tasks.map((t) => [t.id, t.deps]));
+    for (const t of dag.tasks) {
+      const cause = fullDeps.get(t.id)?.find((d) => !(d in states) && (input.upstream![d] === 'failed' || input.upstream![d] === 'skipped'));
+      if (cause) finish(emptySummary(t, 'skipped', `upstream failed: ${cause}`));
+    }
+  }
   while (true) {
     const before = states;
     states = propagateSkips(dag, states);

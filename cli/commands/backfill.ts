@@ -24,7 +24,8 @@ export const backfillCommand: Command = {
       if (!values.wait) return 0;
       const r = await handle.result();
       console.log(`succeeded: ${r.succeeded.length} days; failed: ${r.failed.length}`);
-      if (r.inDateOrderFor?.length) console.log(`days ran one at a time, in date order: ${r.inDateOrderFor.join(', ')} read what earlier dates wrote`);
+      if (r.inDateOrderFor?.length) console.log(`days ran in date order: ${r.inDateOrderFor.join(', ')} read what earlier dates wrote`);
+      if (r.aheadTasks?.length) console.log(`one day ahead, beside the day before: ${r.aheadTasks.join(', ')}`);
       for (const f of r.failed) console.log(`  ${f.date}: ${f.error ?? 'failed'}`);
       return r.failed.length ? 1 : 0;
     } finally {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/activity';
 import { dailyPipeline, partitionPipeline, replayFailed, backfill, progressQuery, type Progress } from '../../workflows';
 import { upstreamSignal } from '../../workflows/progress';
 import { dayBefore } from '../../workflows/dates';
@@ -55,12 +56,12 @@ function gate(): { open: () => void; opened: Promise<void> } {
 }
 
 /** silver.transactions of the dates starting with `month` takes 150 ms and logs `start`/`end <date>`: a second date started meanwhile would show. */
-function slowSilverTransactions(month: string): string[] {
+function slowSilverTransactions(month: string, ms = 150): string[] {
   const events: string[] = [];
   fakes.behaviours.set('silver.transactions', async (input) => {
     if (!input.date.startsWith(month)) return;
     events.push(`start ${input.date}`);
-    await new Promise((r) => setTimeout(r, 150));
+    await new Promise((r) => setTimeout(r, ms));
     events.push(`end ${input.date}`);
   });
   return events;
@@ -219,8 +220,11 @@ describe('dailyPipeline on a real Temporal dev server', () => {
     expect(res.inDateOrderFor).toEqual([]); // fx_rates reads no earlier date: days at once
   });
 
-  it('backfill runs days in date order when a task reads what earlier dates wrote', async () => {
-    const events = slowSilverTransactions('2024-06');
+  it('backfill runs days in date order when a task reads what earlier dates wrote, the next day’s other tasks beside it', async () => {
+    const events = slowSilverTransactions('2024-06', 600);
+    fakes.behaviours.set('bronze.transactions', (input) => {
+      if (input.date.startsWith('2024-06')) events.push(`bronze ${input.date}`);
+    });
     try {
       const res = await env.client.workflow.execute(backfill, {
         taskQueue,
@@ -229,9 +233,42 @@ describe('dailyPipeline on a real Temporal dev server', () => {
       });
       expect(res.succeeded).toEqual(['2024-06-01', '2024-06-02', '2024-06-03']);
       expect(res.inDateOrderFor).toEqual(['silver.transactions']);
-      expect(events).toEqual(['start 2024-06-01', 'end 2024-06-01', 'start 2024-06-02', 'end 2024-06-02', 'start 2024-06-03', 'end 2024-06-03']);
+      expect(res.aheadTasks).toEqual(['bronze.transactions']);
+      // silver.transactions strictly one day after another
+      expect(events.filter((e) => !e.startsWith('bronze'))).toEqual(['start 2024-06-01', 'end 2024-06-01', 'start 2024-06-02', 'end 2024-06-02', 'start 2024-06-03', 'end 2024-06-03']);
+      // each day's bronze before its silver, and the next day's bronze while the day before's silver runs
+      for (const d of ['2024-06-01', '2024-06-02', '2024-06-03']) expect(events.indexOf(`bronze ${d}`)).toBeLessThan(events.indexOf(`start ${d}`));
+      expect(events.indexOf('bronze 2024-06-02')).toBeLessThan(events.indexOf('end 2024-06-01'));
+      expect(events.indexOf('bronze 2024-06-03')).toBeLessThan(events.indexOf('end 2024-06-02'));
     } finally {
       fakes.behaviours.delete('silver.transactions');
+      fakes.behaviours.delete('bronze.transactions');
+    }
+  });
+
+  it('a pipelined backfill skips and records what depends on a failed task of the day ahead; later days go on', async () => {
+    fakes.behaviours.set('bronze.transactions', (input) => {
+      if (input.date === '2024-06-12') throw ApplicationFailure.create({ message: 'landing file unreadable', type: 'SchemaMismatch', nonRetryable: true });
+    });
+    try {
+      const res = await env.client.workflow.execute(backfill, {
+        taskQueue,
+        workflowId: `test/backfill-ahead-fails/${Math.random()}`,
+        args: [{ from: '2024-06-11', to: '2024-06-13', datasets: ['transactions', 'daily_transaction_summary'] }],
+      });
+      expect(res.succeeded).toEqual(['2024-06-11', '2024-06-13']);
+      expect(res.failed.map((f) => f.date)).toEqual(['2024-06-12']);
+      expect(res.failed[0]!.error).toMatch(/bronze.transactions: .*landing file unreadable/);
+      expect(fakes.ranFor('2024-06-12')).toEqual(['bronze.transactions']);
+      expect(fakes.ranFor('2024-06-13')).toEqual(['bronze.transactions', 'silver.transactions', 'gold.daily_transaction_summary']);
+      // two runs for the day (ahead, then ordered); the ordered one recorded its tasks as skipped, so replayFailed finds them
+      expect(fakes.ledger.filter((r) => r.date === '2024-06-12').map((r) => r.tasks.map((t) => t.taskId))).toEqual([['bronze.transactions'], ['silver.transactions', 'gold.daily_transaction_summary']]);
+      const latest = (task: string) => fakes.ledger.filter((r) => r.date === '2024-06-12').flatMap((r) => r.tasks).filter((t) => t.taskId === task).at(-1);
+      expect(latest('silver.transactions')).toMatchObject({ state: 'skipped', error: 'upstream failed: bronze.transactions' });
+      expect(latest('gold.daily_transaction_summary')!.state).toBe('skipped');
+      expect(latest('bronze.transactions')!.state).toBe('failed');
+    } finally {
+      fakes.behaviours.delete('bronze.transactions');
     }
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, DagError, buildDag, daysAtOnce, renderDag, selectDag, type DagDeclaration } from '../../pipeline/dag';
+import { DEFAULT_RETRY, DEFAULT_TIMEOUT_MS, DagError, buildDag, daysAtOnce, pipelinePhases, renderDag, selectDag, type DagDeclaration } from '../../pipeline/dag';
 import { FAKE_DECLARATIONS } from './dag-fixtures';
 import { validateDeclarations } from '../../activities/validate';
 import { datasets } from '../../pipeline';
@@ -77,6 +77,16 @@ describe('tasks that read earlier dates (backfills run their days in date order)
     expect(daysAtOnce(selectDag(dag, { datasets: ['fx_rates', 'customers'] }), 4)).toEqual({ width: 4, inOrderFor: [] });
     expect(daysAtOnce(selectDag(dag, { datasets: ['transactions', 'fx_rates'] }), 4)).toEqual({ width: 1, inOrderFor: ['silver.transactions'] });
     expect(daysAtOnce(dag, 3).inOrderFor).toEqual(['silver.transactions', 'gold.technical_indicators']);
+  });
+
+  it('pipelinePhases: what reads earlier dates and all downstream of it is ordered; the rest may run a day ahead', () => {
+    const dag = validateDeclarations();
+    const { ahead, ordered } = pipelinePhases(dag);
+    expect([...ahead, ...ordered].sort()).toEqual(dag.tasks.map((t) => t.id).sort());
+    expect(ahead.sort()).toEqual(['bronze.customers', 'bronze.fx_rates', 'bronze.market_ticks', 'bronze.transactions', 'silver.customers', 'silver.fx_rates']);
+    // no ahead task depends on an ordered one, so a day's ahead run never waits for the ordered run of its day
+    for (const t of dag.tasks.filter((x) => ahead.includes(x.id))) expect(t.deps.filter((d) => ordered.includes(d))).toEqual([]);
+    expect(pipelinePhases(selectDag(dag, { datasets: ['fx_rates', 'customers'] })).ordered).toEqual([]);
   });
 });
 
