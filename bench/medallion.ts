@@ -1,13 +1,15 @@
 /**
  * THE headline benchmark: one medallion job (landing CSV/JSONL/Parquet -> bronze -> silver with
  * quarantine and dedup -> gold.daily_transaction_summary) over N transaction rows, run by
- *   a. FinanceLake: dailyPipeline on Temporal, a worker in a child process, our Delta layer;
+ *   a. FinanceLake: dailyPipeline on Temporal (several days: one backfill of the range), a worker in a
+ *      child process, our Delta layer;
  *   b. DuckDB-only SQL, Parquet to Parquet (bench/peers/medallion-sql.ts), no Delta, no Temporal;
  *   c. polars + delta-rs into Delta tables (bench/peers/polars_deltars.py);
  *   d. Spark + delta-spark (bench/peers/spark_delta.py) if pyspark is installed (bench/setup.sh).
  * The data is made once (bench/landing.ts) and cached. Not a test: prints a table of ratios.
  *
  *   npm run bench -- medallion [--rows 1000000] [--per-day 1000000] [--memory 1GB] [--only ours,duckdb,polars,spark]
+ *                              [--via backfill|daily]   (several days: one backfill, or a dailyPipeline per day in turn)
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,7 +17,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config/env';
 import { ensureUp } from '../infra/stack';
 import { tasks as allTasks } from '../pipeline';
-import type { PipelineResult } from '../workflows';
+import type { BackfillResult, PipelineResult } from '../workflows';
 import { prepareLanding, type Landing } from './landing';
 import { arg, benchDir, cpuSeconds, lastJson, machineLine, mb, nodeTs, PeakRss, printTable, python, ratio, ROOT, runChild, secs } from './lib';
 
@@ -66,7 +68,31 @@ function criticalPathMs(result: PipelineResult): number {
   return Math.max(...result.tasks.map((t) => longest(t.taskId)));
 }
 
-async function runOurs(landing: Landing, dir: string, memory: string): Promise<EngineRun & { results: PipelineResult[]; perDay: { date: string; wallMs: number; activityMs: number; criticalMs: number }[] }> {
+/**
+ * The range as one `backfill` (how a range is run): its days' results, read from the
+ * dailyPipeline children its history names (two per day when the days are pipelined), merged per date.
+ */
+async function backfillRange(client: Client, taskQueue: string, dates: string[]): Promise<PipelineResult[]> {
+  const workflowId = `bench-medallion/backfill/${Date.now()}`;
+  const r = (await client.workflow.execute('backfill', {
+    taskQueue,
+    workflowId,
+    args: [{ from: dates[0]!, to: dates.at(-1)!, datasets: DATASETS, maxParallel: 4, datesPerRun: dates.length }],
+  })) as BackfillResult;
+  if (r.failed.length) throw new Error(`backfill: ${r.failed.map((f) => `${f.date}: ${f.error}`).join('; ')}`);
+  console.error(`[ours] backfill ${dates[0]}..${dates.at(-1)}: in date order for ${r.inDateOrderFor?.join(', ') || '-'}; a day ahead: ${r.aheadTasks?.join(', ') || '-'}`);
+  const byDate = new Map<string, PipelineResult>();
+  for (const e of (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? []) {
+    const child = e.childWorkflowExecutionStartedEventAttributes?.workflowExecution;
+    if (!child?.workflowId || !child.runId) continue;
+    const day = (await client.workflow.getHandle(child.workflowId, child.runId).result()) as PipelineResult;
+    const seen = byDate.get(day.date);
+    byDate.set(day.date, seen ? { ...day, tasks: [...seen.tasks, ...day.tasks] } : day);
+  }
+  return dates.map((d) => byDate.get(d)!);
+}
+
+async function runOurs(landing: Landing, dir: string, memory: string, via: 'daily' | 'backfill'): Promise<EngineRun & { results: PipelineResult[]; perDay: { date: string; wallMs: number; activityMs: number; criticalMs: number }[] }> {
   const config = loadConfig();
   await ensureUp(['temporal'], { log: (m) => console.error(`[stack] ${m}`) });
   const taskQueue = `bench-medallion-${process.pid}`;
@@ -108,7 +134,8 @@ async function runOurs(landing: Landing, dir: string, memory: string): Promise<E
     const cpu0 = cpuSeconds(worker.pid!);
     const perDay: { date: string; wallMs: number; activityMs: number; criticalMs: number }[] = [];
     const t0 = performance.now();
-    for (const date of landing.dates) {
+    if (via === 'backfill') results.push(...(await backfillRange(client, taskQueue, landing.dates)));
+    else for (const date of landing.dates) {
       const t = performance.now();
       const result = (await client.workflow.execute('dailyPipeline', {
         taskQueue,
@@ -182,6 +209,8 @@ async function main(): Promise<void> {
   const perDay = Number(arg('per-day', '1000000'));
   const memory = arg('memory', '1GB');
   const only = new Set(arg('only', 'ours,duckdb,polars,spark').split(','));
+  // several days: one backfill of the range (as a user runs it), or `--via daily`: a dailyPipeline per day in turn
+  const via = arg('via', rows > perDay ? 'backfill' : 'daily') === 'backfill' && rows > perDay ? 'backfill' : 'daily';
   console.log(`# medallion benchmark: ${rows.toLocaleString('en')} transaction rows, DuckDB memory limit ${memory}`);
   console.log(`# ${machineLine()}`);
   const landing = await prepareLanding({ rows, perDay, log: (m) => console.error(`[landing] ${m}`) });
@@ -200,7 +229,7 @@ async function main(): Promise<void> {
     if (only.has('duckdb')) steps.push(async () => void round.peers.push(await runDuckdbOnly(landing, roundDir, memory)));
     if (only.has('polars')) steps.push(async () => void round.peers.push(await runPython('polars + delta-rs', 'polars_deltars.py', landing, roundDir, memory, 'polars')));
     if (only.has('spark')) steps.push(async () => void round.peers.push(await runPython('Spark + delta-spark', 'spark_delta.py', landing, roundDir, memory, 'pyspark')));
-    if (only.has('ours')) steps.push(async () => void (round.ours = await runOurs(landing, roundDir, memory)));
+    if (only.has('ours')) steps.push(async () => void (round.ours = await runOurs(landing, roundDir, memory, via)));
     for (const step of i % 2 === 0 ? steps : [...steps].reverse()) await step();
     rounds.push(round);
     if (repeat > 1) fs.rmSync(roundDir, { recursive: true, force: true });
@@ -259,7 +288,7 @@ async function main(): Promise<void> {
       }),
     );
     console.log();
-    console.log('## Temporal overhead per day: workflow wall time against its activities');
+    console.log(`## Temporal overhead per day: workflow wall time against its activities${ours.perDay.length ? '' : ' (none: the range ran as one backfill, its days overlapping)'}`);
     printTable(
       ['date', 'workflow wall s', 'sum of activities s', 'critical path s', 'overhead vs critical path'],
       ours.perDay.map((d) => [d.date, secs(d.wallMs), secs(d.activityMs), secs(d.criticalMs), `${secs(d.wallMs - d.criticalMs)} s (${(((d.wallMs - d.criticalMs) / d.wallMs) * 100).toFixed(1)}%)`]),
