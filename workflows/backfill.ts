@@ -1,9 +1,10 @@
 /**
  * backfill: dailyPipeline for every date in [from, to], at most `concurrency` days at
- * once, each as a child with the day's id (financelake/daily/<date>). Days run one after
- * another, in date order, when a selected task reads what earlier dates wrote (silver's
- * dedup against earlier dates, a window or as-of read): a range then gives what daily runs
- * give. Long ranges continue-as-new every `datesPerRun` dates so the history stays small.
+ * once, each as a child with the day's id (financelake/daily/<date>). Days run in date
+ * order when a selected task reads what earlier dates wrote (silver's dedup against earlier
+ * dates, a window or as-of read): a range then gives what daily runs give. The tasks that
+ * read no earlier date then run a day ahead (`runDaysPipelined`). Long ranges
+ * continue-as-new every `datesPerRun` dates so the history stays small.
  */
 import { continueAsNew, log, patched } from '@temporalio/workflow';
 import { daysAtOnce, pipelinePhases, selectDag } from '../pipeline/dag';
@@ -62,7 +63,8 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
     if (order.inOrderFor.length) {
       const split = pipelinePhases(dag);
       // histories from before pipelining replay one whole day after another
-      if (split.ahead.length && patched('backfill-pipelined')) {
+      // concurrency 1 asks for one day at a time: no day ahead then
+      if (split.ahead.length && concurrency > 1 && patched('backfill-pipelined')) {
         phases = split;
         result.aheadTasks = split.ahead;
       }

@@ -246,6 +246,26 @@ describe('dailyPipeline on a real Temporal dev server', () => {
     }
   });
 
+  it('backfill with concurrency 1 runs one whole day after another', async () => {
+    const events = slowSilverTransactions('2024-05', 300);
+    fakes.behaviours.set('bronze.transactions', (input) => {
+      if (input.date.startsWith('2024-05')) events.push(`bronze ${input.date}`);
+    });
+    try {
+      const res = await env.client.workflow.execute(backfill, {
+        taskQueue,
+        workflowId: `test/backfill-one/${Math.random()}`,
+        args: [{ from: '2024-05-01', to: '2024-05-02', concurrency: 1, datasets: ['transactions'] }],
+      });
+      expect(res.succeeded).toEqual(['2024-05-01', '2024-05-02']);
+      expect(res.aheadTasks).toBeUndefined();
+      expect(events).toEqual(['bronze 2024-05-01', 'start 2024-05-01', 'end 2024-05-01', 'bronze 2024-05-02', 'start 2024-05-02', 'end 2024-05-02']);
+    } finally {
+      fakes.behaviours.delete('silver.transactions');
+      fakes.behaviours.delete('bronze.transactions');
+    }
+  });
+
   it('a pipelined backfill skips and records what depends on a failed task of the day ahead; later days go on', async () => {
     fakes.behaviours.set('bronze.transactions', (input) => {
       if (input.date === '2024-06-12') throw ApplicationFailure.create({ message: 'landing file unreadable', type: 'SchemaMismatch', nonRetryable: true });
