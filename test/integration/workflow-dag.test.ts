@@ -67,6 +67,22 @@ function slowSilverTransactions(month: string, ms = 150): string[] {
   return events;
 }
 
+/** A backfill of `transactions` over [from, to]: each day's bronze start and slow silver start and end, in one list. */
+async function backfillTransactions(from: string, to: string, concurrency: number, silverMs: number) {
+  const month = from.slice(0, 7);
+  const events = slowSilverTransactions(month, silverMs);
+  fakes.behaviours.set('bronze.transactions', (input) => {
+    if (input.date.startsWith(month)) events.push(`bronze ${input.date}`);
+  });
+  try {
+    const res = await env.client.workflow.execute(backfill, { taskQueue, workflowId: `test/backfill-order/${Math.random()}`, args: [{ from, to, concurrency, datasets: ['transactions'] }] });
+    return { res, events };
+  } finally {
+    fakes.behaviours.delete('silver.transactions');
+    fakes.behaviours.delete('bronze.transactions');
+  }
+}
+
 async function until(what: string, ok: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (await ok()) return;
   throw new Error(`timed out waiting for ${what}`);
@@ -221,49 +237,23 @@ describe('dailyPipeline on a real Temporal dev server', () => {
   });
 
   it('backfill runs days in date order when a task reads what earlier dates wrote, the next day’s other tasks beside it', async () => {
-    const events = slowSilverTransactions('2024-06', 600);
-    fakes.behaviours.set('bronze.transactions', (input) => {
-      if (input.date.startsWith('2024-06')) events.push(`bronze ${input.date}`);
-    });
-    try {
-      const res = await env.client.workflow.execute(backfill, {
-        taskQueue,
-        workflowId: `test/backfill-order/${Math.random()}`,
-        args: [{ from: '2024-06-01', to: '2024-06-03', concurrency: 3, datasets: ['transactions'] }],
-      });
-      expect(res.succeeded).toEqual(['2024-06-01', '2024-06-02', '2024-06-03']);
-      expect(res.inDateOrderFor).toEqual(['silver.transactions']);
-      expect(res.aheadTasks).toEqual(['bronze.transactions']);
-      // silver.transactions strictly one day after another
-      expect(events.filter((e) => !e.startsWith('bronze'))).toEqual(['start 2024-06-01', 'end 2024-06-01', 'start 2024-06-02', 'end 2024-06-02', 'start 2024-06-03', 'end 2024-06-03']);
-      // each day's bronze before its silver, and the next day's bronze while the day before's silver runs
-      for (const d of ['2024-06-01', '2024-06-02', '2024-06-03']) expect(events.indexOf(`bronze ${d}`)).toBeLessThan(events.indexOf(`start ${d}`));
-      expect(events.indexOf('bronze 2024-06-02')).toBeLessThan(events.indexOf('end 2024-06-01'));
-      expect(events.indexOf('bronze 2024-06-03')).toBeLessThan(events.indexOf('end 2024-06-02'));
-    } finally {
-      fakes.behaviours.delete('silver.transactions');
-      fakes.behaviours.delete('bronze.transactions');
-    }
+    const { res, events } = await backfillTransactions('2024-06-01', '2024-06-03', 3, 600);
+    expect(res.succeeded).toEqual(['2024-06-01', '2024-06-02', '2024-06-03']);
+    expect(res.inDateOrderFor).toEqual(['silver.transactions']);
+    expect(res.aheadTasks).toEqual(['bronze.transactions']);
+    // silver.transactions strictly one day after another
+    expect(events.filter((e) => !e.startsWith('bronze'))).toEqual(['start 2024-06-01', 'end 2024-06-01', 'start 2024-06-02', 'end 2024-06-02', 'start 2024-06-03', 'end 2024-06-03']);
+    // each day's bronze before its silver, and the next day's bronze while the day before's silver runs
+    for (const d of ['2024-06-01', '2024-06-02', '2024-06-03']) expect(events.indexOf(`bronze ${d}`)).toBeLessThan(events.indexOf(`start ${d}`));
+    expect(events.indexOf('bronze 2024-06-02')).toBeLessThan(events.indexOf('end 2024-06-01'));
+    expect(events.indexOf('bronze 2024-06-03')).toBeLessThan(events.indexOf('end 2024-06-02'));
   });
 
   it('backfill with concurrency 1 runs one whole day after another', async () => {
-    const events = slowSilverTransactions('2024-05', 300);
-    fakes.behaviours.set('bronze.transactions', (input) => {
-      if (input.date.startsWith('2024-05')) events.push(`bronze ${input.date}`);
-    });
-    try {
-      const res = await env.client.workflow.execute(backfill, {
-        taskQueue,
-        workflowId: `test/backfill-one/${Math.random()}`,
-        args: [{ from: '2024-05-01', to: '2024-05-02', concurrency: 1, datasets: ['transactions'] }],
-      });
-      expect(res.succeeded).toEqual(['2024-05-01', '2024-05-02']);
-      expect(res.aheadTasks).toBeUndefined();
-      expect(events).toEqual(['bronze 2024-05-01', 'start 2024-05-01', 'end 2024-05-01', 'bronze 2024-05-02', 'start 2024-05-02', 'end 2024-05-02']);
-    } finally {
-      fakes.behaviours.delete('silver.transactions');
-      fakes.behaviours.delete('bronze.transactions');
-    }
+    const { res, events } = await backfillTransactions('2024-05-01', '2024-05-02', 1, 300);
+    expect(res.succeeded).toEqual(['2024-05-01', '2024-05-02']);
+    expect(res.aheadTasks).toBeUndefined();
+    expect(events).toEqual(['bronze 2024-05-01', 'start 2024-05-01', 'end 2024-05-01', 'bronze 2024-05-02', 'start 2024-05-02', 'end 2024-05-02']);
   });
 
   it('a pipelined backfill skips and records what depends on a failed task of the day ahead; later days go on', async () => {
