@@ -210,7 +210,7 @@ async function main(): Promise<void> {
   const memory = arg('memory', '1GB');
   const only = new Set(arg('only', 'ours,duckdb,polars,spark').split(','));
   // several days: one backfill of the range (as a user runs it), or `--via daily`: a dailyPipeline per day in turn
-  const via = arg('via', rows > perDay ? 'backfill' : 'daily') === 'backfill' && rows > perDay ? 'backfill' : 'daily';
+  const via = rows > perDay && arg('via', 'backfill') === 'backfill' ? 'backfill' : 'daily';
   console.log(`# medallion benchmark: ${rows.toLocaleString('en')} transaction rows, DuckDB memory limit ${memory}`);
   console.log(`# ${machineLine()}`);
   const landing = await prepareLanding({ rows, perDay, log: (m) => console.error(`[landing] ${m}`) });

@@ -74,11 +74,10 @@ export async function backfill(input: BackfillInput): Promise<BackfillResult> {
 
   const dayInput = (date: string) => ({ date, datasets: input.datasets, maxParallel: input.maxParallel });
   const settle = (date: string, outcomes: DayOutcome[]) => {
-    const errors = outcomes.flatMap((o) =>
-      'error' in o ? [o.error] : o.result.status === 'succeeded' ? [] : [o.result.tasks.filter((t) => t.state === 'failed').map((t) => `${t.taskId}: ${t.error ?? 'failed'}`).join('; ')],
-    );
-    if (errors.length) result.failed.push({ date, error: errors.join('; ') });
-    else result.succeeded.push(date);
+    if (outcomes.every((o) => 'result' in o && o.result.status === 'succeeded')) return void result.succeeded.push(date);
+    // the failed tasks of each run (a run of skipped tasks only adds nothing), or why a run did not finish
+    const errors = outcomes.flatMap((o) => ('error' in o ? [o.error] : o.result.tasks.filter((t) => t.state === 'failed').map((t) => `${t.taskId}: ${t.error ?? 'failed'}`)));
+    result.failed.push({ date, error: errors.join('; ') });
   };
   if (phases) await runDaysPipelined(batch, phases, dayInput, settle);
   else await runDays(batch.map((date) => ({ date })), width, ({ date }) => dayInput(date), ({ date }, outcome) => settle(date, [outcome]));

@@ -268,7 +268,7 @@ describe('dailyPipeline on a real Temporal dev server', () => {
       });
       expect(res.succeeded).toEqual(['2024-06-11', '2024-06-13']);
       expect(res.failed.map((f) => f.date)).toEqual(['2024-06-12']);
-      expect(res.failed[0]!.error).toMatch(/bronze.transactions: .*landing file unreadable/);
+      expect(res.failed[0]!.error).toMatch(/^bronze.transactions: .*landing file unreadable$/);
       expect(fakes.ranFor('2024-06-12')).toEqual(['bronze.transactions']);
       expect(fakes.ranFor('2024-06-13')).toEqual(['bronze.transactions', 'silver.transactions', 'gold.daily_transaction_summary']);
       // two runs for the day (ahead, then ordered); the ordered one recorded its tasks as skipped, so replayFailed finds them
